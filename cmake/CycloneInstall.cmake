@@ -1,0 +1,18 @@
+# install + export, so an outside project can find_package(cyclone) and link cyclone::cyclone.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+install(TARGETS cyclone EXPORT cycloneTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+foreach(dir tensor kernels autograd nn optim schedules data train io)
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone/${dir}
+          FILES_MATCHING PATTERN "*.h")
+endforeach()
+install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/cyclone.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone)
+install(EXPORT cycloneTargets NAMESPACE cyclone:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)
+configure_package_config_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/cycloneConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/cycloneConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/cycloneConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cycloneConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/cycloneConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)

@@ -1,0 +1,192 @@
+// CPU GEMM, C = alpha op(A) op(B) + beta C (row-major).
+// v1 gemm_reference: the triple loop, the specification.
+// v2 gemm_blocked: Goto/BLIS blocking. B is packed into KC x NR column panels
+//    and A into MC x KC row panels of MR rows; a 6x16 micro-kernel keeps the
+//    C tile in 12 AVX registers and does 2 broadcasts + 2 loads + 12 FMAs per
+//    k step. Threads split the rows of C (MC blocks) and share the packed B.
+// Napkin math: a 2.5 GHz AVX2 core does 2 FMA x 8 lanes x 2 = 32 flop/cycle,
+// 80 GFLOP/s; 1024^3 is 2.1 GFLOP, about 13 ms on two cores at peak.
+#include "kernels/cpu/gemm.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu/parallel.h"
+
+namespace cyclone::kernels::cpu {
+namespace {
+
+constexpr int MR = 6, NR = 16;
+constexpr int64_t KC = 256, MC = 96, NC = 3072;
+
+inline float load_a(const GemmArgs& g, const float* a, int64_t i, int64_t p) {
+  return g.trans_a ? a[p * g.lda + i] : a[i * g.lda + p];
+}
+inline float load_b(const GemmArgs& g, const float* b, int64_t p, int64_t j) {
+  return g.trans_b ? b[j * g.ldb + p] : b[p * g.ldb + j];
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: panel r, step p holds MR values.
+void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int64_t rows = std::min<int64_t>(MR, mc - ir);
+    for (int64_t p = 0; p < kc; ++p) {
+      for (int64_t r = 0; r < MR; ++r) *out++ = r < rows ? load_a(g, a, i0 + ir + r, p0 + p) : 0.f;
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns.
+void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
+  const int64_t panels = (nc + NR - 1) / NR;
+  parallel_for(panels, 4, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t jr = q * NR, cols = std::min<int64_t>(NR, nc - jr);
+      float* dst = out + q * NR * kc;
+      for (int64_t p = 0; p < kc; ++p) {
+        if (!g.trans_b && cols == NR) {
+          std::memcpy(dst, b + (p0 + p) * g.ldb + j0 + jr, NR * sizeof(float));
+          dst += NR;
+        } else {
+          for (int64_t c = 0; c < NR; ++c) *dst++ = c < cols ? load_b(g, b, p0 + p, j0 + jr + c) : 0.f;
+        }
+      }
+    }
+  });
+}
+
+// acc[MR][NR] = sum_p A_panel[p][:] (x) B_panel[p][:]
+void micro_generic(int64_t kc, const float* a, const float* b, float* acc) {
+  float c[MR][NR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int r = 0; r < MR; ++r) {
+      const float av = a[p * MR + r];
+      for (int j = 0; j < NR; ++j) c[r][j] += av * b[p * NR + j];
+    }
+  }
+  std::memcpy(acc, c, sizeof c);
+}
+
+__attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, const float* b, float* acc) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  _mm256_storeu_ps(acc + 0, c00); _mm256_storeu_ps(acc + 8, c01);
+  _mm256_storeu_ps(acc + 16, c10); _mm256_storeu_ps(acc + 24, c11);
+  _mm256_storeu_ps(acc + 32, c20); _mm256_storeu_ps(acc + 40, c21);
+  _mm256_storeu_ps(acc + 48, c30); _mm256_storeu_ps(acc + 56, c31);
+  _mm256_storeu_ps(acc + 64, c40); _mm256_storeu_ps(acc + 72, c41);
+  _mm256_storeu_ps(acc + 80, c50); _mm256_storeu_ps(acc + 88, c51);
+}
+
+bool detect_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+struct AlignedBuf {
+  float* p = nullptr;
+  explicit AlignedBuf(size_t n) : p(static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64))) {}
+  ~AlignedBuf() { std::free(p); }
+  AlignedBuf(const AlignedBuf&) = delete;
+  AlignedBuf& operator=(const AlignedBuf&) = delete;
+};
+
+void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
+  static const bool avx2 = detect_avx2();
+  auto micro = avx2 ? micro_avx2 : micro_generic;
+  AlignedBuf bp(static_cast<size_t>(KC * ((std::min(NC, g.n) + NR - 1) / NR * NR)));
+  for (int64_t jc = 0; jc < g.n; jc += NC) {
+    const int64_t nc = std::min(NC, g.n - jc);
+    for (int64_t pc = 0; pc < g.k; pc += KC) {
+      const int64_t kc = std::min(KC, g.k - pc);
+      const bool first = pc == 0;
+      pack_b(g, b, pc, kc, jc, nc, bp.p);
+      const int64_t mblocks = (g.m + MC - 1) / MC;
+      parallel_for(mblocks, 1, [&](int64_t blk0, int64_t blk1) {
+        AlignedBuf ap(static_cast<size_t>(MC * kc));
+        alignas(32) float acc[MR * NR];
+        for (int64_t blk = blk0; blk < blk1; ++blk) {
+          const int64_t ic = blk * MC, mc = std::min(MC, g.m - ic);
+          pack_a(g, a, ic, mc, pc, kc, ap.p);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int64_t cols = std::min<int64_t>(NR, nc - jr);
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              const int64_t rows = std::min<int64_t>(MR, mc - ir);
+              micro(kc, ap.p + ir * kc, bp.p + (jr / NR) * NR * kc, acc);
+              for (int64_t r = 0; r < rows; ++r) {
+                float* crow = c + (ic + ir + r) * g.ldc + jc + jr;
+                const float* arow = acc + r * NR;
+                for (int64_t j = 0; j < cols; ++j) {
+                  const float prev = first ? (g.beta == 0.f ? 0.f : g.beta * crow[j]) : crow[j];
+                  crow[j] = prev + g.alpha * arow[j];
+                }
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+}
+
+}  // namespace
+
+bool gemm_has_avx2() {
+  static const bool avx2 = detect_avx2();
+  return avx2;
+}
+
+void gemm_reference(const GemmArgs& g) {
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    const float* a = g.a + bi * g.stride_a;
+    const float* b = g.b + bi * g.stride_b;
+    float* c = g.c + bi * g.stride_c;
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < g.k; ++p) acc += static_cast<double>(load_a(g, a, i, p)) * load_b(g, b, p, j);
+        float& out = c[i * g.ldc + j];
+        out = static_cast<float>(g.alpha * acc + (g.beta == 0.f ? 0.0 : static_cast<double>(g.beta) * out));
+      }
+    }
+  }
+}
+
+void gemm_blocked(const GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    float* c = g.c + bi * g.stride_c;
+    if (g.k == 0) {
+      for (int64_t i = 0; i < g.m; ++i) {
+        for (int64_t j = 0; j < g.n; ++j) c[i * g.ldc + j] = g.beta == 0.f ? 0.f : g.beta * c[i * g.ldc + j];
+      }
+      continue;
+    }
+    gemm_one(g, g.a + bi * g.stride_a, g.b + bi * g.stride_b, c);
+  }
+}
+
+void gemm(const GemmArgs& g) { gemm_blocked(g); }
+
+}  // namespace cyclone::kernels::cpu

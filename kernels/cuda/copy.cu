@@ -1,0 +1,82 @@
+// CUDA strided copy with dtype conversion, fill, and Philox random fills
+// (the same generator as the CPU, so the same seed gives the same numbers).
+#include "kernels/contract.h"
+#include "kernels/cuda/check.h"
+#include "kernels/philox.h"
+
+namespace cyclone::kernels::cuda {
+namespace {
+
+template <class S, class D>
+__global__ void copy_kernel(const S* src, Layout ls, D* dst, Layout ld, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+    dst[ld.offset(i)] = static_cast<D>(src[ls.offset(i)]);
+  }
+}
+
+template <class T>
+__global__ void fill_kernel(T* dst, int64_t n, T v) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) dst[i] = v;
+}
+
+__global__ void uniform_kernel(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+    out[i] = lo + (hi - lo) * philox_uniform(seed, offset, i);
+  }
+}
+
+__global__ void normal_kernel(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+    out[i] = mean + std * philox_normal(seed, offset, i);
+  }
+}
+
+template <class S, class D>
+void launch_copy(const void* src, Layout ls, void* dst, Layout ld, int64_t n) {
+  copy_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<const S*>(src), ls, static_cast<D*>(dst), ld, n);
+  CYCLONE_CUDA_LAUNCH_CHECK();
+}
+
+template <class S>
+void copy_from(const void* src, Layout ls, DType dt, void* dst, Layout ld, int64_t n) {
+  switch (dt) {
+    case DType::f32: return launch_copy<S, float>(src, ls, dst, ld, n);
+    case DType::i64: return launch_copy<S, int64_t>(src, ls, dst, ld, n);
+    case DType::u8: return launch_copy<S, uint8_t>(src, ls, dst, ld, n);
+  }
+}
+
+}  // namespace
+
+void copy(DType st, const void* src, Layout ls, DType dt, void* dst, Layout ld, int64_t n) {
+  if (st == dt && ls.contiguous && ld.contiguous) {
+    CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, static_cast<size_t>(n) * dtype_size(st), cudaMemcpyDeviceToDevice, stream()));
+    return;
+  }
+  switch (st) {
+    case DType::f32: return copy_from<float>(src, ls, dt, dst, ld, n);
+    case DType::i64: return copy_from<int64_t>(src, ls, dt, dst, ld, n);
+    case DType::u8: return copy_from<uint8_t>(src, ls, dt, dst, ld, n);
+  }
+}
+
+void fill(DType t, void* dst, int64_t n, double v) {
+  switch (t) {
+    case DType::f32: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<float*>(dst), n, static_cast<float>(v)); break;
+    case DType::i64: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<int64_t*>(dst), n, static_cast<int64_t>(v)); break;
+    case DType::u8: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<uint8_t*>(dst), n, static_cast<uint8_t>(v)); break;
+  }
+  CYCLONE_CUDA_LAUNCH_CHECK();
+}
+
+void random_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
+  uniform_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, n, seed, offset, lo, hi);
+  CYCLONE_CUDA_LAUNCH_CHECK();
+}
+
+void random_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
+  normal_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, n, seed, offset, mean, std);
+  CYCLONE_CUDA_LAUNCH_CHECK();
+}
+
+}  // namespace cyclone::kernels::cuda

@@ -1,0 +1,107 @@
+// CUDA runtime services (see kernels/cuda_runtime.h): devices, the stream,
+// raw memory for the caching allocator, and host<->device copies.
+#include <mutex>
+#include <string>
+
+#include "kernels/cuda/check.h"
+#include "kernels/cuda_runtime.h"
+
+namespace cyclone::kernels::cuda {
+
+bool built() { return true; }
+
+int device_count() {
+  static const int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      (void)cudaGetLastError();  // no driver or no GPU: report none, clear the error
+      return 0;
+    }
+    return n;
+  }();
+  return count;
+}
+
+std::string device_name(int index) {
+  cudaDeviceProp prop{};
+  CYCLONE_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+  return prop.name;
+}
+
+size_t mem_total(int index) {
+  cudaDeviceProp prop{};
+  CYCLONE_CUDA_CHECK(cudaGetDeviceProperties(&prop, index));
+  return prop.totalGlobalMem;
+}
+
+void set_device(int index) {
+  if (index >= device_count()) {
+    throw std::runtime_error("CUDA device " + std::to_string(index) + " requested but " +
+                             std::to_string(device_count()) + " device(s) are available");
+  }
+  int cur = -1;
+  CYCLONE_CUDA_CHECK(cudaGetDevice(&cur));
+  if (cur != index) CYCLONE_CUDA_CHECK(cudaSetDevice(index));
+}
+
+int current_device() {
+  int cur = 0;
+  CYCLONE_CUDA_CHECK(cudaGetDevice(&cur));
+  return cur;
+}
+
+cudaStream_t stream() {
+  static cudaStream_t s = [] {
+    if (device_count() == 0) throw std::runtime_error("CUDA requested but no CUDA device is available");
+    cudaStream_t st = nullptr;
+    CYCLONE_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    return st;
+  }();
+  return s;
+}
+
+void* raw_malloc(size_t bytes) {
+  if (device_count() == 0) throw std::runtime_error("CUDA allocation requested but no CUDA device is available");
+  void* p = nullptr;
+  const cudaError_t e = cudaMalloc(&p, bytes);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    throw std::runtime_error("CUDA out of memory: failed to allocate " + std::to_string(bytes) + " bytes (" +
+                             cudaGetErrorString(e) + ")");
+  }
+  return p;
+}
+
+void raw_free(void* p) {
+  if (p) CYCLONE_CUDA_CHECK(cudaFree(p));
+}
+
+void copy_to_device(void* dst, const void* src, size_t bytes) {
+  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
+  // The source is ordinary pageable host memory the caller may free at once;
+  // wait so that it is safe (pinned uploads use the data loader's own path).
+  CYCLONE_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void copy_to_host(void* dst, const void* src, size_t bytes) {
+  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream()));
+  CYCLONE_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void copy_device_to_device(void* dst, const void* src, size_t bytes) {
+  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream()));
+}
+
+void synchronize() { CYCLONE_CUDA_CHECK(cudaStreamSynchronize(stream())); }
+
+void* pinned_malloc(size_t bytes) {
+  void* p = nullptr;
+  CYCLONE_CUDA_CHECK(cudaMallocHost(&p, bytes));
+  return p;
+}
+
+void pinned_free(void* p) {
+  if (p) CYCLONE_CUDA_CHECK(cudaFreeHost(p));
+}
+
+}  // namespace cyclone::kernels::cuda

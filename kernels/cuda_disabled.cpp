@@ -1,0 +1,31 @@
+// The CUDA runtime services in a build without the CUDA backend: queries say
+// "none", everything else throws a clear error instead of failing silently.
+#include <stdexcept>
+
+#include "kernels/cuda_runtime.h"
+
+namespace cyclone::kernels::cuda {
+namespace {
+[[noreturn]] void no_cuda(const char* what) {
+  throw std::runtime_error(std::string(what) +
+                           ": cyclone was built without CUDA support (reconfigure with "
+                           "-DCYCLONE_CUDA=ON on a machine with the CUDA Toolkit)");
+}
+}  // namespace
+
+bool built() { return false; }
+int device_count() { return 0; }
+std::string device_name(int) { no_cuda("device_name"); }
+void set_device(int) { no_cuda("set_device"); }
+int current_device() { return 0; }
+void* raw_malloc(size_t) { no_cuda("CUDA allocation"); }
+void raw_free(void*) {}
+void copy_to_device(void*, const void*, size_t) { no_cuda("copy to CUDA"); }
+void copy_to_host(void*, const void*, size_t) { no_cuda("copy from CUDA"); }
+void copy_device_to_device(void*, const void*, size_t) { no_cuda("CUDA copy"); }
+void synchronize() {}
+void* pinned_malloc(size_t) { no_cuda("pinned_malloc"); }
+void pinned_free(void*) {}
+size_t mem_total(int) { return 0; }
+
+}  // namespace cyclone::kernels::cuda

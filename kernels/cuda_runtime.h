@@ -1,0 +1,29 @@
+// The few CUDA runtime services the tensor layer needs: device queries, raw
+// device memory (wrapped by the caching allocator in tensor/allocator.cpp),
+// copies, and the one stream all of cyclone's work runs on. In a CPU-only
+// build these are defined in kernels/cuda_disabled.cpp and throw.
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace cyclone::kernels::cuda {
+
+bool built();                 // true when compiled with the CUDA backend
+int device_count();           // 0 if no driver/GPU; never throws
+std::string device_name(int index);
+void set_device(int index);
+int current_device();
+void* raw_malloc(size_t bytes);  // cudaMalloc; throws std::runtime_error("out of memory ...")
+void raw_free(void* ptr);
+// Host<->device copies on cyclone's stream. to_host waits for the copy (the
+// caller asked for host data); the others are asynchronous.
+void copy_to_device(void* dst, const void* src, size_t bytes);
+void copy_to_host(void* dst, const void* src, size_t bytes);
+void copy_device_to_device(void* dst, const void* src, size_t bytes);
+void synchronize();
+// Pinned (page-locked) host memory for fast asynchronous uploads.
+void* pinned_malloc(size_t bytes);
+void pinned_free(void* ptr);
+size_t mem_total(int index);
+
+}  // namespace cyclone::kernels::cuda

@@ -1,0 +1,127 @@
+// CPU and CUDA allocators; see allocator.h for the design.
+#include "tensor/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/cuda_runtime.h"
+
+namespace cyclone {
+namespace {
+
+struct Pool {
+  std::mutex mu;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // rounded size -> blocks
+  MemoryStats stats;
+};
+
+constexpr int kMaxDevices = 16;
+
+Pool& pool_for(Device d) {
+  static Pool cpu;
+  static Pool gpus[kMaxDevices];
+  if (d.is_cpu()) return cpu;
+  if (d.index < 0 || d.index >= kMaxDevices) throw std::invalid_argument("bad CUDA device index " + std::to_string(d.index));
+  return gpus[d.index];
+}
+
+size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+void note_alloc(MemoryStats& s, size_t bytes) {
+  s.current_bytes += bytes;
+  if (s.current_bytes > s.peak_bytes) s.peak_bytes = s.current_bytes;
+}
+
+void release_cached(Pool& p) {
+  for (auto& [size, blocks] : p.free_blocks) {
+    for (void* b : blocks) {
+      kernels::cuda::raw_free(b);
+      p.stats.reserved_bytes -= size;
+    }
+  }
+  p.free_blocks.clear();
+}
+
+}  // namespace
+
+size_t allocation_size(Device device, size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  if (device.is_cpu()) return round_up(bytes, 64);
+  if (bytes <= (1u << 20)) return round_up(bytes, 512);
+  // Larger blocks: round to 1/8 of the enclosing power of two (at most 12.5% waste).
+  size_t pow2 = 1u << 20;
+  while (pow2 < bytes) pow2 <<= 1;
+  return round_up(bytes, pow2 / 8);
+}
+
+void* allocate(Device device, size_t bytes) {
+  const size_t size = allocation_size(device, bytes);
+  Pool& p = pool_for(device);
+  if (device.is_cpu()) {
+    void* ptr = std::aligned_alloc(64, size);
+    if (!ptr) throw std::bad_alloc();
+    std::lock_guard<std::mutex> lock(p.mu);
+    note_alloc(p.stats, size);
+    return ptr;
+  }
+  std::lock_guard<std::mutex> lock(p.mu);
+  auto it = p.free_blocks.find(size);
+  if (it != p.free_blocks.end() && !it->second.empty()) {
+    void* ptr = it->second.back();
+    it->second.pop_back();
+    p.stats.cache_hits++;
+    note_alloc(p.stats, size);
+    return ptr;
+  }
+  kernels::cuda::set_device(device.index);
+  void* ptr = nullptr;
+  try {
+    ptr = kernels::cuda::raw_malloc(size);
+  } catch (const std::runtime_error&) {
+    release_cached(p);  // give the cache back to the driver and try once more
+    ptr = kernels::cuda::raw_malloc(size);
+  }
+  p.stats.driver_allocs++;
+  p.stats.reserved_bytes += size;
+  note_alloc(p.stats, size);
+  return ptr;
+}
+
+void deallocate(Device device, void* ptr, size_t bytes) {
+  if (!ptr) return;
+  const size_t size = allocation_size(device, bytes);
+  Pool& p = pool_for(device);
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.stats.current_bytes -= size;
+  if (device.is_cpu()) {
+    std::free(ptr);
+    return;
+  }
+  p.free_blocks[size].push_back(ptr);
+}
+
+MemoryStats memory_stats(Device device) {
+  Pool& p = pool_for(device);
+  std::lock_guard<std::mutex> lock(p.mu);
+  return p.stats;
+}
+
+void reset_peak_memory(Device device) {
+  Pool& p = pool_for(device);
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.stats.peak_bytes = p.stats.current_bytes;
+}
+
+void empty_cache(Device device) {
+  if (device.is_cpu()) return;
+  Pool& p = pool_for(device);
+  std::lock_guard<std::mutex> lock(p.mu);
+  release_cached(p);
+}
+
+}  // namespace cyclone

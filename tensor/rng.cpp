@@ -1,0 +1,33 @@
+// The default Philox generator state (see rng.h).
+#include "tensor/rng.h"
+
+namespace cyclone {
+
+void Generator::manual_seed(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_ = {seed, 0};
+}
+
+GeneratorState Generator::state() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
+void Generator::set_state(GeneratorState s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_ = s;
+}
+
+uint64_t Generator::reserve(uint64_t blocks) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t first = state_.offset;
+  state_.offset += blocks;
+  return first;
+}
+
+Generator& default_generator() {
+  static Generator gen(0);
+  return gen;
+}
+
+}  // namespace cyclone

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, builds cyclone (with the
+# CUDA backend whenever nvcc is present, so every .cu file is compiled even on
+# machines without a GPU), and runs the whole CTest suite. CUDA tests skip with
+# a notice when no GPU is present. Then the CPU suite again under ASan+UBSan.
+#   CYCLONE_SANITIZERS=0 skips the sanitizer pass; BUILD_DIR picks the build folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install_deps.sh
+if [[ -x /usr/local/cuda/bin/nvcc ]]; then export PATH=/usr/local/cuda/bin:$PATH; fi
+JOBS=${JOBS:-$(nproc)}
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD_DIR" -j "$JOBS"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
+if [[ "${CYCLONE_SANITIZERS:-1}" == "1" ]]; then
+  bash tools/run_sanitizers.sh
+fi
