@@ -1,0 +1,54 @@
+// Entry points of the plot writers: pick PNG or SVG from the file extension.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "train/plot.h"
+#include "train/plot_scene.h"
+
+namespace cyclone::train {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string ext = path.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+void write_text_file(const std::string& text, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    throw std::runtime_error("save_plot: cannot open '" + path + "' for writing: " +
+                             std::strerror(errno));
+  out << text;
+  out.flush();
+  if (!out) throw std::runtime_error("save_plot: write to '" + path + "' failed");
+}
+
+}  // namespace
+
+std::string plots_to_svg(const std::vector<PlotSpec>& specs) {
+  return plot_detail::to_svg(plot_detail::build_scene(specs));
+}
+
+void save_plots_vertical(const std::vector<PlotSpec>& specs, const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext != ".png" && ext != ".svg")
+    throw std::invalid_argument("save_plot: cannot tell the image format of '" + path +
+                                "': use a .png or .svg extension");
+  if (specs.empty()) throw std::invalid_argument("save_plot: no plots given for '" + path + "'");
+  const plot_detail::Scene scene = plot_detail::build_scene(specs);
+  if (ext == ".png") plot_detail::write_png(scene, path);
+  else write_text_file(plot_detail::to_svg(scene), path);
+}
+
+void save_plot(const PlotSpec& spec, const std::string& path) { save_plots_vertical({spec}, path); }
+
+}  // namespace cyclone::train

@@ -1,0 +1,69 @@
+// Internal to the plot writers: a plot as a list of simple shapes in pixel
+// coordinates, built once and drawn by the PNG rasteriser or the SVG writer.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "train/plot.h"
+
+namespace cyclone::train::plot_detail {
+
+using Point = std::pair<double, double>;
+
+struct Line {
+  Point a, b;
+  Rgb color;
+  int width = 1;
+  bool dashed = false;
+};
+
+struct Polyline {
+  std::vector<Point> points;
+  Rgb color;
+  int width = 2;
+};
+
+struct Rect {
+  double x = 0, y = 0, w = 0, h = 0;
+  Rgb color;
+  bool filled = true;  // false: 1 px outline only
+};
+
+enum class Anchor { Left, Center, Right };
+
+// Horizontal text: `at` is the anchor point on the text's top edge.
+// Vertical text (reads bottom to top): `at` is the left edge, centred in y.
+struct Text {
+  Point at;
+  std::string text;
+  Rgb color;
+  int scale = 1;
+  Anchor anchor = Anchor::Left;
+  bool vertical = false;
+};
+
+using Shape = std::variant<Line, Polyline, Rect, Text>;
+
+struct Scene {
+  int width = 0, height = 0;
+  std::vector<Shape> shapes;  // drawn in order, later shapes on top
+};
+
+// Font metrics of the bitmap font used for PNG text (SVG text matches it
+// approximately): width of `text` and height of one line, in pixels.
+int text_width(const std::string& text, int scale);
+int text_height(int scale);
+
+// Text sizes used by the layout.
+inline constexpr int kTickScale = 1;
+inline constexpr int kLabelScale = 1;
+inline constexpr int kTitleScale = 2;
+
+Scene build_scene(const std::vector<PlotSpec>& specs);
+void write_png(const Scene& scene, const std::string& path);
+std::string to_svg(const Scene& scene);
+
+}  // namespace cyclone::train::plot_detail
