@@ -1,0 +1,46 @@
+// Decode cache for image folders: decode once, store the pixels as CIFAR-style records
+// behind a validated header, and reuse that file while the folder listing is unchanged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/image_folder.h"
+#include "data/image_set.h"
+
+namespace cyclone::data {
+
+enum class CacheStatus { reused, built };
+
+// Hash of what the cache depends on: every listed file's path relative to the folder and
+// its size, the class names, and the options that change the decoded pixels.
+uint64_t folder_fingerprint(const FolderListing& listing, const std::string& folder, const LoadOptions& options);
+
+// Decodes `folder` (an image folder) and converts it to one CIFAR binary file
+// (requires 3x32x32 images).
+void convert_image_folder_to_cifar(const std::string& folder, const std::string& out_path,
+                                   const LoadOptions& options = {});
+
+// Loads the cache at cache_path if its header (magic, version, n/c/h/w, class names,
+// fingerprint) matches `folder` and its length is right; otherwise decodes the folder
+// and rewrites the cache atomically. `status`, if given, says which happened.
+ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path,
+                             const LoadOptions& options = {}, CacheStatus* status = nullptr);
+
+// The cache file's header: everything but the pixel records.
+struct CacheHeader {
+    uint64_t fingerprint = 0;
+    int64_t n = 0, channels = 0, height = 0, width = 0;
+    std::vector<std::string> class_names;
+    uint64_t data_offset = 0;  // where the records start
+};
+
+// The cache file format, for tools and tests. The readers throw std::runtime_error naming
+// the file if anything does not check out (magic, version, shape, length, labels).
+void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path);
+CacheHeader read_cache_header(const std::string& path);
+ImageSet read_cache_body(const std::string& path, const CacheHeader& header);
+ImageSet read_cache(const std::string& path, uint64_t& fingerprint);
+
+}  // namespace cyclone::data

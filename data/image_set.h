@@ -1,0 +1,45 @@
+// ImageSet: a whole labelled image dataset held in memory as uint8 NCHW pixels,
+// plus the small helpers (checks, subsets) that every reader and loader shares.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace cyclone::data {
+
+// Which half of a dataset to read.
+enum class Split { train, test };
+
+// "train" or "test", for messages and folder names.
+const char* split_name(Split split);
+
+struct ImageSet {
+    int64_t n = 0, channels = 0, height = 0, width = 0;
+    std::vector<uint8_t> pixels;  // n * channels * height * width, NCHW
+    std::vector<int64_t> labels;  // n entries, each in [0, class_names.size())
+    std::vector<std::string> class_names;
+
+    int64_t image_size() const { return channels * height * width; }
+    const uint8_t* image(int64_t i) const { return pixels.data() + i * image_size(); }
+    uint8_t* image(int64_t i) { return pixels.data() + i * image_size(); }
+};
+
+// Throws std::invalid_argument (prefixed by `what`) unless the buffers agree with
+// n/channels/height/width and every label indexes class_names.
+void check_image_set(const ImageSet& set, const std::string& what);
+
+// The images at `indices`, in that order (indices may repeat).
+ImageSet subset_indices(const ImageSet& set, std::span<const int64_t> indices);
+
+// The first n images (all of them if n >= set.n).
+ImageSet subset_first(const ImageSet& set, int64_t n);
+
+// The first n_per_class images of each class, keeping the original order.
+ImageSet subset_per_class(const ImageSet& set, int64_t n_per_class);
+
+// Number of images per class (size = class_names.size()).
+std::vector<int64_t> class_counts(const ImageSet& set);
+
+}  // namespace cyclone::data
