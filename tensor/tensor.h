@@ -93,9 +93,9 @@ class Tensor {
   template <class T = float> std::vector<T> to_vector() const;
 
   // ---- in-place (not recorded by autograd; for initialisation and optimizers) ----
-  Tensor& fill_(double value);
-  Tensor& zero_() { return fill_(0.0); }
-  Tensor& copy_(const Tensor& src);  // same shape (or broadcastable), any devices/dtypes
+  const Tensor& fill_(double value) const;
+  const Tensor& zero_() const { return fill_(0.0); }
+  const Tensor& copy_(const Tensor& src) const;  // same shape (or broadcastable), any devices/dtypes
 
   // ---- autograd ----
   bool requires_grad() const;

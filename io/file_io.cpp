@@ -1,0 +1,42 @@
+// Whole-file reads and atomic temp-file-then-rename writes.
+#include "io/file_io.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace cyclone::io {
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error(path + ": cannot open for reading: " + std::strerror(errno));
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw std::runtime_error(path + ": cannot determine file size");
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+    throw std::runtime_error(path + ": read failed");
+  return bytes;
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  const std::string tmp = path + ".tmp";
+  try {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+    write(out);
+    out.flush();
+    if (!out) throw std::runtime_error(tmp + ": write failed (disk full?)");
+    out.close();
+    if (!out) throw std::runtime_error(tmp + ": close failed");
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+      throw std::runtime_error(path + ": cannot rename " + tmp + " over it: " + std::strerror(errno));
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+}
+
+}  // namespace cyclone::io
