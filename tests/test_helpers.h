@@ -40,7 +40,8 @@ inline void check_close(const Tensor& got, const Tensor& want, double atol = 1e-
 // True when a CUDA device is usable; otherwise prints the skip notice once per test.
 inline bool cuda_or_skip() {
   if (cuda_available()) return true;
-  MESSAGE("skipped: no CUDA device (built with CUDA: " << (cuda_built() ? "yes" : "no") << ")");
+  const std::string note = std::string("skipped: no CUDA device (built with CUDA: ") + (cuda_built() ? "yes" : "no") + ")";
+  MESSAGE(note);
   return false;
 }
 
