@@ -27,5 +27,9 @@ void synchronize() {}
 void* pinned_malloc(size_t) { no_cuda("pinned_malloc"); }
 void pinned_free(void*) {}
 size_t mem_total(int) { return 0; }
+void copy_to_device_async(void*, const void*, size_t) { no_cuda("copy to CUDA"); }
+void* event_record() { no_cuda("CUDA event"); }
+void event_synchronize(void*) {}
+void event_destroy(void*) {}
 
 }  // namespace cyclone::kernels::cuda

@@ -25,5 +25,12 @@ void synchronize();
 void* pinned_malloc(size_t bytes);
 void pinned_free(void* ptr);
 size_t mem_total(int index);
+// Asynchronous upload from pinned memory: returns at once; the source must stay
+// untouched until an event recorded after it has completed.
+void copy_to_device_async(void* dst, const void* pinned_src, size_t bytes);
+// Events on cyclone's stream, by handle: record, then wait on the host.
+void* event_record();
+void event_synchronize(void* event);
+void event_destroy(void* event);
 
 }  // namespace cyclone::kernels::cuda

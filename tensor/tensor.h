@@ -79,6 +79,7 @@ class Tensor {
   Tensor squeeze(int64_t dim) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;
+  Tensor flip(int64_t dim) const;  // reversed along dim: a view with a negative stride
 
   // ---- copies ----
   Tensor contiguous() const;  // itself when already contiguous

@@ -218,6 +218,17 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
   return reshape(s);
 }
 
+Tensor Tensor::flip(int64_t d) const {
+  d = normalize_dim(d, dim(), "flip");
+  Shape st = strides();
+  const int64_t n = size(d);
+  st[d] = -st[d];
+  const int64_t off = n > 0 ? offset() + (n - 1) * strides()[d] : offset();
+  // Flipping is its own inverse: the gradient is flipped back.
+  return record("FlipBackward", {*this}, make_view(*this, shape(), st, off),
+                [d](const Tensor& g) { return std::vector<Tensor>{g.flip(d)}; });
+}
+
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
   return clone();

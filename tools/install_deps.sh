@@ -2,7 +2,7 @@
 # Installs what cyclone needs on a fresh Debian 12 machine (run as root).
 # Safe to run again; skips apt when every package is already present.
 set -euo pipefail
-PKGS=(cmake ninja-build g++ make git doctest-dev libstb-dev zlib1g-dev dataset-fashion-mnist)
+PKGS=(cmake ninja-build g++ make git doctest-dev libstb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist clang libclang-rt-14-dev)
 # PyTorch (CPU) and ONNX are used by the golden-value generators and the weight converter.
 if [[ "${CYCLONE_WITH_PYTORCH:-1}" == "1" ]]; then PKGS+=(python3 python3-numpy python3-torch python3-onnx); fi
 missing=()

@@ -12,7 +12,13 @@ JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j "$JOBS"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
+# Short, bounded fuzzing of the npz and ONNX parsers (libFuzzer + ASan/UBSan).
+if [[ "${CYCLONE_FUZZ_SECONDS:-15}" != "0" ]]; then
+  bash tests/fuzz/run_fuzz.sh "${CYCLONE_FUZZ_SECONDS:-15}"
+fi
+# The CPU suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 if [[ "${CYCLONE_SANITIZERS:-1}" == "1" ]]; then
   bash tools/run_sanitizers.sh
 fi
+# The whole suite (CUDA tests print a skip notice where no GPU is present).
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow

@@ -104,4 +104,21 @@ void pinned_free(void* p) {
   if (p) CYCLONE_CUDA_CHECK(cudaFreeHost(p));
 }
 
+void copy_to_device_async(void* dst, const void* src, size_t bytes) {
+  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
+}
+
+void* event_record() {
+  cudaEvent_t e = nullptr;
+  CYCLONE_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  CYCLONE_CUDA_CHECK(cudaEventRecord(e, stream()));
+  return e;
+}
+
+void event_synchronize(void* e) { CYCLONE_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
+
+void event_destroy(void* e) {
+  if (e) CYCLONE_CUDA_CHECK(cudaEventDestroy(static_cast<cudaEvent_t>(e)));
+}
+
 }  // namespace cyclone::kernels::cuda

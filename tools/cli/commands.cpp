@@ -1,0 +1,273 @@
+// lr-find, train, eval, schedule and info.
+#include "commands.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cuda_runtime.h"
+#include "nn/state_io.h"
+#include "schedules/dry_run.h"
+#include "schedules/factory.h"
+#include "tensor/allocator.h"
+#include "train/lr_finder.h"
+#include "train/plot.h"
+
+namespace cyclone::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct LrFindArgs {
+  double start_lr = 1e-7, end_lr = 10;
+  int64_t num_it = 100;
+};
+
+void add_lr_find_options(CLI::App& app, LrFindArgs& a) {
+  app.add_option("--start-lr", a.start_lr, "Sweep start")->capture_default_str();
+  app.add_option("--end-lr", a.end_lr, "Sweep end")->capture_default_str();
+  app.add_option("--num-it", a.num_it, "Sweep iterations")->capture_default_str();
+}
+
+json suggestions_json(const train::LrFindResult& r) {
+  return {{"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}, {"valley", r.suggestions.valley.lr}};
+}
+
+train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a) {
+  train::LrFindOptions o;
+  o.start_lr = a.start_lr;
+  o.end_lr = a.end_lr;
+  o.num_it = a.num_it;
+  train::LrFindResult r = train::lr_find(*s.learner, o);
+  train::write_lr_find(r, c.out);
+  std::cout << r.summary() << "  wrote " << c.out << "/lr_find.csv and " << c.out << "/lr_find.png\n";
+  return r;
+}
+
+}  // namespace
+
+Runner add_lr_find(CLI::App& app) {
+  auto* sub = app.add_subcommand("lr-find", "LR range test: sweep the lr, plot the loss, suggest an lr");
+  auto c = std::make_shared<Common>();
+  auto a = std::make_shared<LrFindArgs>();
+  add_common(*sub, *c, true);
+  add_lr_find_options(*sub, *a);
+  return [c, a] {
+    Session s = make_session(*c, true);
+    const train::LrFindResult r = run_lr_find(s, *c, *a);
+    emit_json(*c, {{"command", "lr-find"}, {"iterations", r.lrs.size()}, {"diverged", r.diverged},
+                   {"suggestions", suggestions_json(r)}, {"csv", c->out + "/lr_find.csv"}, {"plot", c->out + "/lr_find.png"}});
+    return 0;
+  };
+}
+
+schedules::SchedulePtr build_schedule(const std::string& name, double lr, int64_t epochs, int64_t steps,
+                                      double cycle_len, int64_t cycle_mult, const std::string& extra) {
+  schedules::ScheduleOptions o = schedules::ScheduleOptions::parse(extra);
+  auto def = [&](const std::string& k, double v) {
+    if (!o.has(k)) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", v);
+      o.set(k, buf);
+    }
+  };
+  const double total = double(epochs * steps);
+  if (name == "onecycle") { def("max_lr", lr); def("total_steps", total); }
+  else if (name == "sgdr") { def("lr", lr); def("cycle_len", cycle_len); def("steps_per_epoch", double(steps)); def("cycle_mult", double(cycle_mult)); }
+  else if (name == "clr") { def("base_lr", lr / 4); def("max_lr", lr); def("step_size_up", std::max(1.0, std::round(steps * cycle_len / 2))); }
+  else if (name == "cosine") { def("lr", lr); def("t_max", total); }
+  else if (name == "step") { def("lr", lr); def("step_size", std::max(1.0, std::floor(total / 3))); }
+  else if (name == "multistep") { def("lr", lr); if (!o.has("milestones")) o.set("milestones", std::to_string(int64_t(total / 2)) + "," + std::to_string(int64_t(total * 3 / 4))); }
+  else if (name == "exp") { def("lr", lr); def("gamma", std::pow(0.01, 1.0 / std::max(1.0, total))); }
+  else if (name == "poly") { def("lr", lr); def("total_steps", total); }
+  else if (name == "slanted") { def("max_lr", lr); def("total_steps", total); }
+  else def("lr", lr);  // const, linear (and the factory's error for unknown names)
+  return schedules::make_schedule(name, o);
+}
+
+Runner add_train(CLI::App& app) {
+  auto* sub = app.add_subcommand("train", "Train a model (optionally choosing the lr with the LR range test)");
+  struct Args {
+    int64_t epochs = 5;
+    std::string lr = "auto", schedule = "onecycle", schedule_opts, save;
+    double cycle_len = 1;
+    int64_t cycle_mult = 1;
+    bool resume = false, tta = false;
+    LrFindArgs find;
+  };
+  auto c = std::make_shared<Common>();
+  auto a = std::make_shared<Args>();
+  add_common(*sub, *c, true);
+  sub->add_option("--epochs", a->epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--lr", a->lr, "Peak learning rate, or 'auto' to take the LR range test's valley suggestion")->capture_default_str();
+  sub->add_option("--schedule", a->schedule, "onecycle|sgdr|clr|cosine|step|multistep|exp|poly|linear|slanted|const")->capture_default_str();
+  sub->add_option("--schedule-opts", a->schedule_opts, "Extra schedule options, e.g. \"pct_start=0.25 preset=fastai\"");
+  sub->add_option("--cycle-len", a->cycle_len, "SGDR/CLR cycle length in epochs (may be fractional)")->capture_default_str();
+  sub->add_option("--cycle-mult", a->cycle_mult, "SGDR cycle length multiplier")->capture_default_str();
+  sub->add_flag("--resume", a->resume, "Continue from OUT/checkpoint.npz");
+  sub->add_flag("--tta", a->tta, "Also report accuracy with flip test-time augmentation");
+  sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
+  add_lr_find_options(*sub, a->find);
+  return [c, a] {
+    Session s = make_session(*c, true);
+    fs::create_directories(c->out);
+    const std::string ckpt = c->out + "/checkpoint.npz", args_file = c->out + "/train_lr.txt";
+    double lr = 0;
+    json j{{"command", "train"}, {"model", c->model}, {"data", c->data}, {"device", s.device.str()}};
+    if (a->resume) {
+      if (!fs::exists(ckpt)) throw std::runtime_error("--resume: " + ckpt + " does not exist");
+      std::ifstream in(args_file);
+      if (!(in >> lr)) throw std::runtime_error("--resume: " + args_file + " is missing or unreadable");
+      s.learner->load_checkpoint(ckpt);
+      std::cout << "resuming from " << ckpt << " (lr " << lr << ")\n";
+    } else if (a->lr == "auto") {
+      const train::LrFindResult r = run_lr_find(s, *c, a->find);
+      lr = r.suggestions.valley.lr;
+      if (!(lr > 0) || !std::isfinite(lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
+      std::cout << "using lr " << lr << " (valley suggestion)\n";
+      j["lr_find"] = suggestions_json(r);
+    } else {
+      try {
+        lr = std::stod(a->lr);
+      } catch (const std::exception&) {
+        throw std::invalid_argument("--lr " + a->lr + ": expected a number or 'auto'");
+      }
+      if (!(lr > 0)) throw std::invalid_argument("--lr must be positive");
+    }
+    if (!a->resume) {
+      std::ofstream out(args_file);
+      out.precision(17);
+      out << lr << "\n";
+    }
+    const auto sched = build_schedule(a->schedule, lr, a->epochs, s.learner->train_loader().num_batches(), a->cycle_len,
+                                      a->cycle_mult, a->schedule_opts);
+    const train::FitResult fit = s.learner->fit(a->epochs, sched);
+    const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
+    nn::save_weights(*s.model, save);
+    double ips = 0;
+    for (auto& e : fit.epochs) ips += e.images_per_second;
+    if (!fit.epochs.empty()) ips /= double(fit.epochs.size());
+    j.update({{"lr", lr}, {"schedule", sched->describe()}, {"epochs", fit.epochs.size()},
+              {"final_accuracy", fit.final_accuracy}, {"final_valid_loss", fit.final_valid_loss},
+              {"images_per_second", ips}, {"stopped_on_nan", fit.stopped_on_nan}, {"weights", save},
+              {"log", c->out + "/log.csv"},
+              {"plots", {c->out + "/loss.png", c->out + "/schedule.png", c->out + "/accuracy.png"}}});
+    if (a->tta) {
+      const train::Metrics m = s.learner->validate_tta();
+      std::printf("TTA (flip) accuracy %.4f\n", m.accuracy);
+      j["tta_accuracy"] = m.accuracy;
+    }
+    std::printf("done: accuracy %.4f, valid loss %.4f; logs and plots in %s/ (log.csv, loss.png, schedule.png, accuracy.png)\n",
+                fit.final_accuracy, fit.final_valid_loss, c->out.c_str());
+    emit_json(*c, j);
+    return fit.stopped_on_nan ? 3 : 0;
+  };
+}
+
+Runner add_eval(CLI::App& app) {
+  auto* sub = app.add_subcommand("eval", "Evaluate weights: top-1, mean loss and count");
+  auto c = std::make_shared<Common>();
+  auto tta = std::make_shared<bool>(false);
+  add_common(*sub, *c, false);
+  sub->add_option("--split", c->split, "test | train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
+  sub->add_flag("--tta", *tta, "Average predictions over horizontal flips");
+  return [c, tta] {
+    if (c->weights.empty()) throw std::invalid_argument("eval: --weights FILE is required");
+    Session s = make_session(*c, false);
+    const train::Metrics m = *tta ? s.learner->validate_tta() : s.learner->validate();
+    std::printf("top-1 %.4f (%lld/%lld correct), mean loss %.4f, count %lld\n", m.accuracy,
+                static_cast<long long>(m.correct), static_cast<long long>(m.count), m.loss, static_cast<long long>(m.count));
+    emit_json(*c, {{"command", "eval"}, {"model", c->model}, {"weights", c->weights}, {"top1", m.accuracy},
+                   {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", *tta}});
+    return 0;
+  };
+}
+
+Runner add_schedule(CLI::App& app) {
+  auto* sub = app.add_subcommand("schedule", "Dry run: write a schedule's lr and momentum as CSV and a plot");
+  struct Args {
+    std::string spec = "onecycle max_lr=0.1 total_steps=1000", out = "out";
+    int64_t steps = 1000;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  sub->add_option("--schedule", a->spec, "\"NAME key=value ...\", e.g. \"sgdr lr=0.1 cycle_len=100 cycle_mult=2\"")->capture_default_str();
+  sub->add_option("--steps", a->steps, "Steps to evaluate")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--out", a->out, "Output folder")->capture_default_str();
+  sub->add_flag("--json", a->json, "Print one JSON object as the last line");
+  return [a] {
+    const auto sched = schedules::parse_schedule(a->spec);
+    fs::create_directories(a->out);
+    schedules::write_schedule_csv(*sched, a->steps, a->out + "/schedule.csv");
+    std::vector<train::PlotSpec> panels;
+    train::PlotSpec lr, mom;
+    lr.title = sched->describe();
+    lr.xlabel = "step";
+    lr.ylabel = "lr";
+    mom.xlabel = "step";
+    mom.ylabel = "momentum";
+    bool has_mom = false;
+    for (size_t g = 0; g < sched->num_groups(); ++g) {
+      train::Series sl, sm;
+      sl.label = sm.label = "group " + std::to_string(g);
+      for (const auto& [i, v] : [&] {
+             std::vector<std::pair<int64_t, schedules::Value>> vs;
+             const auto vals = schedules::sample(*sched, a->steps, g);
+             for (size_t k = 0; k < vals.size(); ++k) vs.emplace_back(int64_t(k), vals[k]);
+             return vs;
+           }()) {
+        sl.x.push_back(double(i));
+        sl.y.push_back(v.lr);
+        if (v.momentum) {
+          has_mom = true;
+          sm.x.push_back(double(i));
+          sm.y.push_back(*v.momentum);
+        }
+      }
+      lr.series.push_back(sl);
+      if (!sm.x.empty()) mom.series.push_back(sm);
+    }
+    panels.push_back(lr);
+    if (has_mom) panels.push_back(mom);
+    train::save_plots_vertical(panels, a->out + "/schedule.png");
+    std::cout << sched->describe() << "\n  wrote " << a->out << "/schedule.csv and " << a->out << "/schedule.png\n";
+    if (a->json) {
+      std::cout << json{{"command", "schedule"}, {"schedule", sched->describe()}, {"steps", a->steps},
+                        {"csv", a->out + "/schedule.csv"}, {"plot", a->out + "/schedule.png"}}.dump()
+                << std::endl;
+    }
+    return 0;
+  };
+}
+
+Runner add_info(CLI::App& app) {
+  auto* sub = app.add_subcommand("info", "Build, devices and memory");
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_flag("--json", *as_json, "Print one JSON object as the last line");
+  return [as_json] {
+    json j{{"version", "0.1.0"}, {"cuda_built", cuda_built()}, {"cuda_devices", cuda_device_count()},
+           {"cpu_threads", kernels::cpu::num_threads()}};
+    std::printf("cyclone 0.1.0\n  CUDA backend: %s\n  CPU threads: %d\n", cuda_built() ? "built" : "not built",
+                kernels::cpu::num_threads());
+    json devs = json::array();
+    for (int i = 0; i < cuda_device_count(); ++i) {
+      const std::string name = kernels::cuda::device_name(i);
+      const double gib = double(kernels::cuda::mem_total(i)) / (1 << 30);
+      std::printf("  cuda:%d  %s  %.1f GiB\n", i, name.c_str(), gib);
+      devs.push_back({{"index", i}, {"name", name}, {"memory_gib", gib}});
+    }
+    if (cuda_device_count() == 0) std::printf("  no CUDA device available\n");
+    const MemoryStats cpu = memory_stats(kCPU);
+    std::printf("  host tensor memory: %zu bytes in use, peak %zu\n", cpu.current_bytes, cpu.peak_bytes);
+    j["devices"] = devs;
+    if (*as_json) std::cout << j.dump() << std::endl;
+    return 0;
+  };
+}
+
+}  // namespace cyclone::cli

@@ -1,0 +1,16 @@
+// The `cyclone` subcommands; each registers itself on the app and runs when chosen.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace cyclone::cli {
+
+using Runner = std::function<int()>;
+Runner add_lr_find(CLI::App& app);
+Runner add_train(CLI::App& app);
+Runner add_finetune(CLI::App& app);
+Runner add_eval(CLI::App& app);
+Runner add_schedule(CLI::App& app);
+Runner add_info(CLI::App& app);
+
+}  // namespace cyclone::cli

@@ -1,0 +1,180 @@
+// Data SPECs, device choice and Learner construction for the CLI.
+#include "common.h"
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include "data/cifar_binary.h"
+#include "data/decode_cache.h"
+#include "data/idx.h"
+#include "data/image_folder.h"
+#include "data/synthetic.h"
+#include "kernels/cpu/parallel.h"
+#include "nn/state_io.h"
+#include "tensor/rng.h"
+
+namespace cyclone::cli {
+namespace fs = std::filesystem;
+
+void add_common(CLI::App& app, Common& c, bool training) {
+  app.add_option("--data", c.data, "Dataset SPEC: cifar10:DIR | folder:DIR | fashion-mnist[:DIR] | synthetic")
+      ->capture_default_str();
+  app.add_option("--model", c.model, "resnet20|resnet32|resnet44|resnet56|resnet110|smallcnn|resnet9")
+      ->capture_default_str();
+  app.add_option("--weights", c.weights, "Pretrained weights (.npz or .onnx) to load into the model");
+  app.add_option("--device", c.device, "cpu | cuda | cuda:N | auto (cuda when available)")->capture_default_str();
+  app.add_option("--seed", c.seed, "Random seed")->capture_default_str();
+  app.add_option("--out", c.out, "Output folder for logs, plots and checkpoints")->capture_default_str();
+  app.add_option("--bs", c.bs, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--normalize", c.normalize, "auto | cifar10 | imagenet | fashion-mnist | none")->capture_default_str();
+  app.add_option("--limit-train", c.limit_train, "Use only the first N training images (0: all)");
+  app.add_option("--limit-valid", c.limit_valid, "Use only the first N validation images (0: all)");
+  app.add_option("--threads", c.threads, "CPU threads (0: all cores)");
+  app.add_flag("--json", c.json, "Print one JSON object of the results as the last line");
+  app.add_flag("--quiet", c.quiet, "No progress bars");
+  if (training) {
+    app.add_option("--opt", c.opt, "sgd | adam | adamw")->capture_default_str();
+    app.add_option("--wd", c.wd, "Weight decay")->capture_default_str();
+    app.add_option("--momentum", c.momentum, "SGD momentum / Adam beta1 (schedules may cycle it)")->capture_default_str();
+    app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
+  }
+}
+
+Device pick_device(const std::string& name) {
+  if (name == "auto") return cuda_available() ? kCUDA : kCPU;
+  const Device d = Device::parse(name);
+  if (d.is_cuda() && !cuda_built()) {
+    throw std::runtime_error("--device " + name + ": this build of cyclone has no CUDA support");
+  }
+  if (d.is_cuda() && d.index >= cuda_device_count()) {
+    throw std::runtime_error("--device " + name + ": no such CUDA device (found " +
+                             std::to_string(cuda_device_count()) + ")");
+  }
+  return d;
+}
+
+namespace {
+// n images spread evenly over the set (folders are sorted by class, so the
+// first n would all be one class).
+std::shared_ptr<const data::ImageSet> limited(data::ImageSet s, int64_t n) {
+  if (n > 0 && n < s.n) {
+    std::vector<int64_t> idx(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i * s.n / n;
+    s = data::subset_indices(s, idx);
+  }
+  return std::make_shared<const data::ImageSet>(std::move(s));
+}
+
+// An image folder, through a decode cache kept next to the output.
+data::ImageSet folder_split(const std::string& dir, const std::string& split, const Common& c) {
+  std::string path = dir;
+  if (fs::is_directory(fs::path(dir) / split)) path = (fs::path(dir) / split).string();
+  if (!fs::is_directory(path)) throw std::runtime_error("folder:" + dir + ": not a directory");
+  data::LoadOptions o;
+  o.threads = c.threads > 0 ? c.threads : 0;
+  fs::create_directories(c.out);
+  const std::string cache = (fs::path(c.out) / (".cache_" + fs::path(path).filename().string() + ".bin")).string();
+  return data::load_or_build_cache(path, cache, o);
+}
+}  // namespace
+
+DataPair load_data(const Common& c, bool need_train) {
+  DataPair d;
+  const std::string& spec = c.data;
+  const auto colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon), arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (kind == "synthetic") {
+    const auto in = nn::model_input(c.model);
+    const int64_t n_train = c.limit_train > 0 ? c.limit_train : 2000, n_valid = c.limit_valid > 0 ? c.limit_valid : 500;
+    d.train = std::make_shared<const data::ImageSet>(data::make_synthetic(n_train, int(in.channels), int(in.height), int(in.width), 10, c.seed + 1));
+    d.valid = std::make_shared<const data::ImageSet>(data::make_synthetic(n_valid, int(in.channels), int(in.height), int(in.width), 10, c.seed + 2));
+    d.default_normalize = "none";
+    return d;
+  }
+  // eval --split train evaluates the training images.
+  const data::Split valid_split = !need_train && c.split == "train" ? data::Split::train : data::Split::test;
+  if (kind == "fashion-mnist") {
+    const std::string dir = arg.empty() ? "/usr/share/datasets/fashion-mnist" : arg;
+    if (need_train) d.train = limited(data::load_fashion_mnist(dir, data::Split::train), c.limit_train);
+    d.valid = limited(data::load_fashion_mnist(dir, valid_split), c.limit_valid);
+    d.default_normalize = "fashion-mnist";
+    return d;
+  }
+  if (kind == "cifar10" && !arg.empty()) {
+    if (need_train) d.train = limited(data::load_cifar10_binary(arg, data::Split::train), c.limit_train);
+    d.valid = limited(data::load_cifar10_binary(arg, valid_split), c.limit_valid);
+    d.default_normalize = "cifar10";
+    return d;
+  }
+  if (kind == "folder" && !arg.empty()) {
+    // A split folder itself (…/test) evaluates that folder; a parent with train/ and test/ gives both.
+    const bool parent = fs::is_directory(fs::path(arg) / "train") || fs::is_directory(fs::path(arg) / "test");
+    if (need_train) {
+      if (!parent) throw std::runtime_error("folder:" + arg + ": training needs a folder holding train/ and test/");
+      d.train = limited(folder_split(arg, "train", c), c.limit_train);
+    }
+    d.valid = limited(folder_split(arg, parent ? (need_train ? "test" : c.split) : "", c), c.limit_valid);
+    d.default_normalize = "cifar10";
+    return d;
+  }
+  throw std::invalid_argument("--data " + spec +
+                              ": unknown SPEC (expected cifar10:DIR, folder:DIR, fashion-mnist[:DIR] or synthetic)");
+}
+
+std::string resolve_normalize(const Common& c, const DataPair& d) {
+  if (c.normalize != "auto") return c.normalize;
+  // The pretrained CIFAR ResNets were trained with ImageNet statistics.
+  if (!c.weights.empty() && c.model.rfind("resnet", 0) == 0 && c.model != "resnet9") return "imagenet";
+  return d.default_normalize;
+}
+
+Session make_session(const Common& c, bool need_train) {
+  if (c.threads > 0) kernels::cpu::set_num_threads(c.threads);
+  manual_seed(c.seed);
+  Session s;
+  s.device = pick_device(c.device);
+  s.data = load_data(c, need_train);
+  const auto in = nn::model_input(c.model);
+  const data::ImageSet& probe = *s.data.valid;
+  if (probe.channels != in.channels || probe.height != in.height || probe.width != in.width) {
+    throw std::invalid_argument("--model " + c.model + " expects " + std::to_string(in.channels) + "x" +
+                                std::to_string(in.height) + "x" + std::to_string(in.width) + " images, but --data " +
+                                c.data + " has " + std::to_string(probe.channels) + "x" + std::to_string(probe.height) +
+                                "x" + std::to_string(probe.width));
+  }
+  const int64_t classes = static_cast<int64_t>(probe.class_names.empty() ? 10 : probe.class_names.size());
+  s.model = nn::make_model(c.model, classes);
+  if (!c.weights.empty()) nn::load_weights(*s.model, c.weights);
+  const std::string norm = resolve_normalize(c, s.data);
+  train::LoaderOptions lo;
+  lo.batch_size = c.bs;
+  lo.seed = c.seed;
+  lo.device = s.device;
+  lo.threads = c.threads > 0 ? c.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  lo.augment.normalize = norm;
+  train::LoaderOptions vo = lo;
+  vo.shuffle = false;
+  if (c.augment && probe.height >= 32) {
+    lo.augment.crop_padding = 4;
+    lo.augment.pad_mode = data::PadMode::reflect;
+    lo.augment.flip = true;
+  }
+  auto valid = std::make_shared<train::DataLoader>(s.data.valid, vo);
+  auto trainl = need_train ? std::make_shared<train::DataLoader>(s.data.train, lo) : valid;
+  train::LearnerOptions opts;
+  opts.opt = c.opt;
+  opts.weight_decay = c.wd;
+  opts.momentum = c.momentum;
+  opts.quiet = c.quiet;
+  opts.out_dir = c.out;
+  s.learner = std::make_unique<train::Learner>(s.model, trainl, valid, opts);
+  return s;
+}
+
+void emit_json(const Common& c, const nlohmann::json& j) {
+  if (c.json) std::cout << j.dump() << std::endl;
+}
+
+}  // namespace cyclone::cli

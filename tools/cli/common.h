@@ -1,0 +1,61 @@
+// Shared pieces of the `cyclone` command-line tool: data SPECs, the options
+// every subcommand takes, and building a Learner from them.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "data/image_set.h"
+#include "train/learner.h"
+
+namespace cyclone::cli {
+
+// Options common to the training-style subcommands.
+struct Common {
+  std::string data = "fashion-mnist";
+  std::string model = "smallcnn";
+  std::string weights;
+  std::string device = "auto";
+  std::string out = "out";
+  std::string normalize = "auto";  // auto: the dataset's own preset (imagenet with pretrained ResNet weights)
+  uint64_t seed = 0;
+  int64_t bs = 128;
+  int64_t limit_train = 0, limit_valid = 0;  // keep this many images (0: all)
+  std::string split = "test";                // eval: which split to evaluate
+  bool augment = true;
+  bool json = false, quiet = false;
+  int threads = 0;  // 0: all cores
+  std::string opt = "sgd";
+  double wd = 5e-4, momentum = 0.9;
+};
+
+void add_common(CLI::App& app, Common& c, bool training);
+
+struct DataPair {
+  std::shared_ptr<const data::ImageSet> train, valid;
+  std::string default_normalize;  // the dataset's preset
+};
+
+// SPEC forms: cifar10:DIR (binary layout), folder:DIR (image folder; DIR may be a
+// split folder or the parent of train/ and test/), fashion-mnist[:DIR], synthetic.
+DataPair load_data(const Common& c, bool need_train);
+
+Device pick_device(const std::string& name);
+std::string resolve_normalize(const Common& c, const DataPair& d);
+
+struct Session {
+  DataPair data;
+  nn::ModelPtr model;
+  std::unique_ptr<train::Learner> learner;
+  Device device;
+};
+// Loads data and model (and weights), builds loaders and the Learner.
+Session make_session(const Common& c, bool need_train);
+
+// Prints the JSON object as the last line when --json is set.
+void emit_json(const Common& c, const nlohmann::json& j);
+
+}  // namespace cyclone::cli

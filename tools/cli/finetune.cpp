@@ -1,0 +1,105 @@
+// `cyclone finetune`: the fast.ai transfer-learning recipe, end to end:
+// load weights -> freeze the body and precompute its activations -> train
+// the head -> unfreeze -> layer-group lrs ratio x apart -> lr_find again ->
+// SGDR with cycle_len 1, cycle_mult 2, saving a snapshot per cycle -> report
+// single-model, TTA and snapshot-ensemble accuracy.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.h"
+#include "common.h"
+#include "nn/state_io.h"
+#include "train/lr_finder.h"
+
+namespace cyclone::cli {
+using nlohmann::json;
+
+Runner add_finetune(CLI::App& app) {
+  auto* sub = app.add_subcommand("finetune", "Fine-tune pretrained weights with the fast.ai recipe");
+  struct Args {
+    int64_t head_epochs = 1, cycles = 2, cycle_mult = 2;
+    double head_lr = 1e-2, ratio = 3, cycle_len = 1;
+    std::string lr = "auto";
+    int64_t num_it = 100;
+  };
+  auto c = std::make_shared<Common>();
+  auto a = std::make_shared<Args>();
+  add_common(*sub, *c, true);
+  sub->add_option("--head-epochs", a->head_epochs, "Epochs of head-only training on precomputed activations")->capture_default_str();
+  sub->add_option("--head-lr", a->head_lr, "Peak lr for the head phase (one-cycle)")->capture_default_str();
+  sub->add_option("--ratio", a->ratio, "lr ratio between consecutive layer groups (3-10)")->capture_default_str();
+  sub->add_option("--lr", a->lr, "Head-group lr for the SGDR phase, or 'auto' (lr_find's valley)")->capture_default_str();
+  sub->add_option("--cycles", a->cycles, "SGDR cycles")->capture_default_str();
+  sub->add_option("--cycle-len", a->cycle_len, "First cycle length in epochs")->capture_default_str();
+  sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
+  sub->add_option("--num-it", a->num_it, "lr_find iterations")->capture_default_str();
+  return [c, a] {
+    if (c->weights.empty()) throw std::invalid_argument("finetune: --weights FILE is required");
+    if (a->ratio < 1) throw std::invalid_argument("finetune: --ratio must be >= 1");
+    Session s = make_session(*c, true);
+    train::Learner& l = *s.learner;
+    json j{{"command", "finetune"}, {"model", c->model}, {"weights", c->weights}, {"device", s.device.str()}};
+    const train::Metrics start = l.validate();
+    std::printf("1. loaded %s: accuracy %.4f, loss %.4f\n", c->weights.c_str(), start.accuracy, start.loss);
+    j["start_accuracy"] = start.accuracy;
+
+    l.freeze();
+    const double pre_s = l.precompute(true);
+    std::printf("2. froze the body and precomputed its activations in %.1fs\n", pre_s);
+    const auto t0 = std::chrono::steady_clock::now();
+    const train::FitResult head = l.fit_one_cycle(a->head_epochs, {a->head_lr});
+    const double head_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("3. head trained for %lld epoch(s) in %.2fs on cached features: accuracy %.4f\n",
+                static_cast<long long>(a->head_epochs), head_s, head.final_accuracy);
+    j["head"] = {{"epochs", a->head_epochs}, {"accuracy", head.final_accuracy}, {"seconds", head_s},
+                 {"precompute_seconds", pre_s}};
+
+    l.precompute(false);
+    l.unfreeze();
+    const size_t g = l.num_groups();
+    std::vector<double> ratios(g);
+    for (size_t i = 0; i < g; ++i) ratios[i] = std::pow(a->ratio, -double(g - 1 - i));
+    std::printf("4. unfroze all %zu layer groups\n5. layer-group lr ratios:", g);
+    for (double r : ratios) std::printf(" %.3g", r);
+    std::printf("\n");
+    double lr = 0;
+    if (a->lr == "auto") {
+      train::LrFindOptions o;
+      o.num_it = a->num_it;
+      o.group_ratios = ratios;
+      const train::LrFindResult r = train::lr_find(l, o);
+      train::write_lr_find(r, c->out);
+      lr = r.suggestions.valley.lr;
+      std::printf("6. lr_find again: valley %.3g (min/10 %.3g, steep %.3g); plot in %s/lr_find.png\n", lr,
+                  r.suggestions.minimum.lr, r.suggestions.steepest.lr, c->out.c_str());
+      j["lr_find"] = {{"valley", lr}, {"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}};
+    } else {
+      lr = std::stod(a->lr);
+      std::printf("6. using lr %.3g\n", lr);
+    }
+    std::vector<double> lrs;
+    for (double r : ratios) lrs.push_back(lr * r);
+    const train::FitResult fit = l.fit_sgdr(a->cycles, a->cycle_len, a->cycle_mult, lrs, true);
+    std::printf("7. SGDR (%lld cycles, cycle_len %.3g, cycle_mult %lld): accuracy %.4f\n",
+                static_cast<long long>(a->cycles), a->cycle_len, static_cast<long long>(a->cycle_mult),
+                fit.final_accuracy);
+    json epochs = json::array();
+    for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
+    const train::Metrics tta = l.validate_tta();
+    const int64_t m = static_cast<int64_t>(l.snapshots().size());
+    train::Metrics ens;
+    if (m > 1) ens = l.evaluate_ensemble(m);
+    std::printf("8. single model %.4f, with flip TTA %.4f; ensemble of %lld snapshots %.4f\n", fit.final_accuracy,
+                tta.accuracy, static_cast<long long>(m), m > 1 ? ens.accuracy : fit.final_accuracy);
+    nn::save_weights(*s.model, c->out + "/finetuned.npz");
+    j.update({{"lr", lr}, {"epochs", epochs}, {"final_accuracy", fit.final_accuracy}, {"tta_accuracy", tta.accuracy},
+              {"snapshots", fit.snapshots}, {"ensemble_accuracy", m > 1 ? ens.accuracy : fit.final_accuracy},
+              {"weights_out", c->out + "/finetuned.npz"}});
+    emit_json(*c, j);
+    return 0;
+  };
+}
+
+}  // namespace cyclone::cli

@@ -1,0 +1,186 @@
+// The Learner's built-in callbacks: progress and epoch lines, the run CSV
+// (step, epoch, lr, momentum, train/valid loss, accuracy, time), plots at the
+// end of a fit, NaN stop, periodic checkpoints and SGDR snapshots.
+#include "train/builtin_callbacks.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "nn/state_io.h"
+#include "train/csv_log.h"
+#include "train/plot.h"
+#include "train/progress.h"
+
+namespace cyclone::train {
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+class ProgressCallback : public Callback {
+ public:
+  explicit ProgressCallback(int64_t epochs) : epochs_(epochs) {}
+  void on_epoch_begin(Learner& l, int64_t epoch) override {
+    const int64_t n = l.precomputed() ? -1 : l.train_loader().num_batches();
+    bar_ = std::make_unique<ProgressBar>("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs_), n,
+                                         std::cerr);
+  }
+  void on_batch_end(Learner&, const BatchInfo& b) override {
+    if (bar_) bar_->update(b.batch + 1, {{"loss", fmt("%.4f", b.loss)}, {"lr", fmt("%.2e", b.lr)}});
+  }
+  void on_epoch_end(Learner&, const EpochInfo& e) override {
+    if (bar_) bar_->finish();
+    bar_.reset();
+    std::printf("epoch %3lld/%lld  train_loss %.4f  valid_loss %.4f  accuracy %.4f  %.1fs  %.0f img/s\n",
+                static_cast<long long>(e.epoch + 1), static_cast<long long>(e.epochs), e.train_loss, e.valid_loss,
+                e.accuracy, e.seconds, e.images_per_second);
+    std::fflush(stdout);
+  }
+
+ private:
+  int64_t epochs_;
+  std::unique_ptr<ProgressBar> bar_;
+};
+
+class RunLogCallback : public Callback {
+ public:
+  explicit RunLogCallback(std::string dir) : dir_(std::move(dir)) {}
+  void on_fit_begin(Learner&) override {
+    std::filesystem::create_directories(dir_);
+    log_ = std::make_unique<CsvLog>(dir_ + "/log.csv",
+                                    std::vector<std::string>{"step", "epoch", "lr", "momentum", "train_loss",
+                                                             "valid_loss", "accuracy", "time"});
+    t0_ = std::chrono::steady_clock::now();
+  }
+  void on_batch_end(Learner&, const BatchInfo& b) override {
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    log_->write_row({double(b.step), double(b.epoch) + double(b.batch + 1) / double(b.batches), b.lr, b.momentum,
+                     b.loss, NAN, NAN, t});
+    steps_.push_back(double(b.step));
+    losses_.push_back(b.loss);
+    lrs_.push_back(b.lr);
+    moms_.push_back(b.momentum);
+  }
+  void on_epoch_end(Learner&, const EpochInfo& e) override {
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    log_->write_row({steps_.empty() ? 0.0 : steps_.back(), double(e.epoch + 1), NAN, NAN, e.train_loss, e.valid_loss,
+                     e.accuracy, t});
+    epochs_.push_back(double(e.epoch + 1));
+    accs_.push_back(e.accuracy);
+    vlosses_.push_back(e.valid_loss);
+    end_steps_.push_back(steps_.empty() ? 0.0 : steps_.back());
+  }
+  void on_fit_end(Learner&) override {
+    if (steps_.empty()) return;
+    PlotSpec loss;
+    loss.title = "training loss";
+    loss.xlabel = "step";
+    loss.ylabel = "loss";
+    loss.series.push_back({"train (per batch)", steps_, losses_, false});
+    loss.series.push_back({"valid (per epoch)", end_steps_, vlosses_, false});
+    loss.clip_outliers = true;
+    save_plot(loss, dir_ + "/loss.png");
+    PlotSpec lr, mom;
+    lr.title = "learning rate";
+    lr.xlabel = "step";
+    lr.ylabel = "lr";
+    lr.series.push_back({"lr (head group)", steps_, lrs_, false});
+    mom.title = "momentum";
+    mom.xlabel = "step";
+    mom.ylabel = "momentum";
+    mom.series.push_back({"momentum", steps_, moms_, false});
+    save_plots_vertical({lr, mom}, dir_ + "/schedule.png");
+    PlotSpec acc;
+    acc.title = "validation accuracy";
+    acc.xlabel = "epoch";
+    acc.ylabel = "accuracy";
+    acc.series.push_back({"accuracy", epochs_, accs_, epochs_.size() < 2});
+    save_plot(acc, dir_ + "/accuracy.png");
+  }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<CsvLog> log_;
+  std::chrono::steady_clock::time_point t0_;
+  std::vector<double> steps_, losses_, lrs_, moms_, epochs_, accs_, vlosses_, end_steps_;
+};
+
+class NanStopCallback : public Callback {
+ public:
+  void on_batch_end(Learner& l, const BatchInfo& b) override {
+    if (!std::isfinite(b.loss)) {
+      std::fprintf(stderr, "stopping: the training loss became %s at step %lld (lr %.3g); lower the learning rate\n",
+                   std::isnan(b.loss) ? "NaN" : "infinite", static_cast<long long>(b.step), b.lr);
+      l.request_stop();
+    }
+  }
+};
+
+class CheckpointCallback : public Callback {
+ public:
+  CheckpointCallback(std::string path, int64_t every) : path_(std::move(path)), every_(every) {}
+  void on_batch_end(Learner& l, const BatchInfo& b) override {
+    if (every_ > 0 && std::isfinite(b.loss) && (b.step + 1) % every_ == 0) l.save_checkpoint(path_);
+  }
+  void on_epoch_end(Learner& l, const EpochInfo& e) override {
+    if (std::isfinite(e.train_loss)) l.save_checkpoint(path_);
+  }
+
+ private:
+  std::string path_;
+  int64_t every_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_t epochs, FitResult&) {
+  std::vector<std::unique_ptr<Callback>> out;
+  out.push_back(std::make_unique<NanStopCallback>());
+  if (!l.options().quiet) out.push_back(std::make_unique<ProgressCallback>(epochs));
+  if (!l.options().out_dir.empty()) {
+    out.push_back(std::make_unique<RunLogCallback>(l.options().out_dir));
+    out.push_back(std::make_unique<CheckpointCallback>(l.options().out_dir + "/checkpoint.npz", l.options().checkpoint_every));
+  }
+  return out;
+}
+
+void SnapshotCallback::on_batch_end(Learner& l, const BatchInfo& b) {
+  if (b.step >= total_ || !sgdr_->is_cycle_end(b.step)) return;
+  nn::NamedTensors snap;
+  for (auto& [k, v] : l.model().state_dict()) snap.emplace_back(k, v.clone());
+  l.snapshots_.push_back(snap);
+  if (!l.options().out_dir.empty()) {
+    std::filesystem::create_directories(l.options().out_dir);
+    const std::string path = l.options().out_dir + "/snapshot_" + std::to_string(l.snapshots_.size()) + ".npz";
+    nn::save_npz_tensors(path, snap);
+    l.snapshot_files_.push_back(path);
+  }
+}
+
+std::shared_ptr<Callback> make_snapshot_callback(std::shared_ptr<const schedules::SGDR> sgdr, int64_t total_steps) {
+  return std::make_shared<SnapshotCallback>(std::move(sgdr), total_steps);
+}
+
+std::pair<Tensor, Tensor> feature_batch(const Tensor& feats, const Tensor& labels, const std::vector<int64_t>& order,
+                                        int64_t b, int64_t bs) {
+  const int64_t begin = b * bs, count = std::min<int64_t>(bs, feats.size(0) - begin), f = feats.size(1);
+  Tensor x = empty({count, f});
+  Tensor y = empty({count}, DType::i64);
+  const float* src = feats.data<float>();
+  const int64_t* ls = labels.data<int64_t>();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r = order[static_cast<size_t>(begin + i)];
+    std::memcpy(x.data<float>() + i * f, src + r * f, static_cast<size_t>(f) * sizeof(float));
+    y.data<int64_t>()[i] = ls[r];
+  }
+  return {x, y};
+}
+
+}  // namespace cyclone::train

@@ -1,0 +1,138 @@
+// Learner: the fit loop that ties model, data, optimizer and schedule together
+// (fit, fit_one_cycle, fit_sgdr), plus layer-group freezing, discriminative
+// learning rates, the LR range test, precomputed activations, TTA, snapshot
+// ensembles and exactly-resumable checkpoints.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/models/model.h"
+#include "optim/optimizer.h"
+#include "schedules/schedule.h"
+#include "train/callback.h"
+#include "train/data_loader.h"
+
+namespace cyclone::train {
+
+struct LearnerOptions {
+  std::string opt = "sgd";        // sgd | adam | adamw
+  double momentum = 0.9;          // SGD momentum / Adam beta1 when no schedule sets it
+  double beta2 = 0.99;
+  double weight_decay = 5e-4;
+  bool nesterov = false;
+  double label_smoothing = 0.0;
+  bool train_frozen_bn = false;   // fastai's train_bn: BN layers in frozen groups still train
+  bool quiet = false;             // no progress bars or per-epoch lines
+  std::string out_dir;            // when set: log.csv, plots, checkpoints, snapshots go here
+  int64_t checkpoint_every = 0;   // also checkpoint every N steps (0: at epoch ends only)
+};
+
+struct EpochRecord {
+  int64_t epoch;
+  double train_loss, valid_loss, accuracy, seconds, images_per_second;
+};
+
+struct FitResult {
+  std::vector<EpochRecord> epochs;
+  double final_accuracy = 0, final_valid_loss = 0;
+  bool stopped_on_nan = false;
+  std::vector<std::string> snapshots;  // snapshot files written (SGDR with snapshots)
+};
+
+struct Metrics {
+  double loss = 0, accuracy = 0;
+  int64_t correct = 0, count = 0;
+};
+
+class Learner {
+ public:
+  Learner(nn::ModelPtr model, std::shared_ptr<DataLoader> train, std::shared_ptr<DataLoader> valid,
+          LearnerOptions options = {});
+  ~Learner();
+
+  // ---- training ----
+  // Trains for `epochs` epochs; the schedule is stepped per batch, from step 0 of
+  // this fit (its group count must match the optimizer's, or be 1 to apply to all).
+  FitResult fit(int64_t epochs, schedules::SchedulePtr schedule);
+  // One-cycle with per-group peaks (one value, or one per layer group).
+  FitResult fit_one_cycle(int64_t epochs, std::vector<double> max_lr, double pct_start = 0.3);
+  // SGDR: n_cycles cycles of cycle_len epochs each growing by cycle_mult; with
+  // snapshots, the weights at the end of every cycle are kept (and saved to out_dir).
+  FitResult fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
+                     bool snapshots = false);
+
+  // ---- evaluation ----
+  Metrics validate();                 // on the validation loader
+  Metrics validate_tta();             // averaging softmax over the image and its horizontal flip
+  // Softmax probabilities [N, classes] on the validation set, in loader order (unshuffled).
+  Tensor predict_probs(bool tta = false);
+  // Accuracy of the average softmax of the last m snapshots (m <= snapshots kept).
+  Metrics evaluate_ensemble(int64_t m);
+  const std::vector<nn::NamedTensors>& snapshots() const { return snapshots_; }
+
+  // ---- layer groups ----
+  size_t num_groups() const;
+  void freeze() { freeze_to(static_cast<int64_t>(num_groups()) - 1); }  // all but the head
+  void unfreeze() { freeze_to(0); }
+  void freeze_to(int64_t n);  // groups < n frozen (no grads, BN in eval unless train_frozen_bn)
+  int64_t frozen_groups() const { return frozen_to_; }
+
+  // ---- precompute (fastai 0.7) ----
+  // With the body frozen: computes the body's activations for the training and
+  // validation sets once (no augmentation, BN in eval mode), after which fit()
+  // trains only the head on the cached features. precompute(false) returns to
+  // full passes. Returns the seconds spent computing the cache.
+  double precompute(bool on = true);
+  bool precomputed() const { return precomputed_; }
+
+  // ---- checkpoints ----
+  // model, optimizer, step, epoch/batch position and RNG state; atomic write.
+  void save_checkpoint(const std::string& path) const;
+  // Restores a checkpoint; the next fit() with the same arguments continues from it.
+  void load_checkpoint(const std::string& path);
+
+  void add_callback(std::shared_ptr<Callback> cb) { callbacks_.push_back(std::move(cb)); }
+  void request_stop() { stop_requested_ = true; }
+  // Train mode with frozen groups' BN statistics held, as during fit (used by lr_find).
+  void set_bn_modes_for_lr_find() { set_bn_modes(); }
+
+  nn::Model& model() { return *model_; }
+  optim::Optimizer& optimizer() { return *opt_; }
+  DataLoader& train_loader() { return *train_; }
+  DataLoader* valid_loader() { return valid_.get(); }
+  const LearnerOptions& options() const { return opts_; }
+  int64_t total_steps() const { return global_step_; }  // steps taken across fits
+
+ private:
+  friend class LrFinder;
+  struct Resume {
+    int64_t step = 0, epoch = 0, batch = 0;
+    bool pending = false;
+  };
+  void build_optimizer();
+  void apply_schedule(const schedules::Schedule& s, int64_t step);
+  void set_bn_modes();
+  double train_batch(const Tensor& x, const Tensor& y);
+  Tensor forward_train(const Tensor& x);
+  std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<double>& lrs) const;
+
+  nn::ModelPtr model_;
+  std::shared_ptr<DataLoader> train_, valid_;
+  LearnerOptions opts_;
+  std::unique_ptr<optim::Optimizer> opt_;
+  std::vector<std::shared_ptr<Callback>> callbacks_;
+  std::vector<nn::NamedTensors> snapshots_;
+  int64_t frozen_to_ = 0, global_step_ = 0;
+  bool stop_requested_ = false, precomputed_ = false;
+  Resume resume_;
+  int64_t fit_step_ = 0, fit_epoch_ = 0, fit_batch_ = 0;  // position inside the current fit
+  // Precomputed features: [N, F] on the training device, with labels.
+  Tensor feat_train_, feat_train_y_, feat_valid_, feat_valid_y_;
+  std::vector<std::string> snapshot_files_;
+  int64_t step_limit_ = -1;  // fit_sgdr: stop after this many steps
+  friend class SnapshotCallback;
+};
+
+}  // namespace cyclone::train

@@ -1,0 +1,35 @@
+// The LR range test (Smith 2015, as in fastai's lr_find): train for num_it
+// steps while the lr sweeps from start_lr to end_lr, record the smoothed loss,
+// stop early on divergence, then restore the model (weights and BN running
+// statistics), the optimizer and the RNG exactly, in memory.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "schedules/lr_finder_math.h"
+#include "train/learner.h"
+
+namespace cyclone::train {
+
+struct LrFindOptions {
+  double start_lr = 1e-7, end_lr = 10.0;
+  int64_t num_it = 100;
+  schedules::SweepMode mode = schedules::SweepMode::exponential;
+  double beta = 0.98, stop_factor = 4.0;
+  // Per-group lr ratios kept during the sweep (the last group sweeps start..end);
+  // empty = the optimizer's current ratios.
+  std::vector<double> group_ratios;
+};
+
+struct LrFindResult {
+  std::vector<double> lrs, losses, smoothed;  // per iteration (lr of the last group)
+  schedules::LrSuggestions suggestions;
+  bool diverged = false;
+  std::string summary() const;
+};
+
+LrFindResult lr_find(Learner& learner, const LrFindOptions& options = {});
+// Writes dir/lr_find.csv (lr, loss, smoothed_loss) and dir/lr_find.png with the suggestions marked.
+void write_lr_find(const LrFindResult& r, const std::string& dir);
+
+}  // namespace cyclone::train
