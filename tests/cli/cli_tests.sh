@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `cyclone` tool: help, one-line errors with a
+# non-zero exit for bad input, the schedule dry run, train/lr-find/eval on
+# synthetic data with --json, the files they write, and --resume.
+#   usage: cli_tests.sh PATH/TO/cyclone WORK_DIR
+set -uo pipefail
+CYC=$1
+WORK=$2
+rm -rf "$WORK" && mkdir -p "$WORK"
+PY=$(command -v /usr/bin/python3 || command -v python3)
+fails=0
+passes=0
+pass() { echo "ok   $1"; passes=$((passes + 1)); }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+# expect_error NAME PATTERN -- CMD...: non-zero exit, exactly one stderr line, matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 3
+  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$WORK/err.txt")
+  if [[ $rc -ne 0 && $lines -eq 1 ]] && grep -q -- "$pattern" "$WORK/err.txt"; then
+    pass "$name"
+  else
+    fail "$name (rc=$rc, $lines stderr lines: $(head -c 300 "$WORK/err.txt"))"
+  fi
+}
+
+# json_field FILE EXPR: evaluates EXPR on the JSON object on the file's last line (as j).
+json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; j=json.loads(sys.stdin.read()); print($2)"; }
+
+"$CYC" --help >/dev/null && pass "--help" || fail "--help"
+"$CYC" train --help | grep -q -- "--lr" && pass "train --help lists --lr" || fail "train --help"
+expect_error "unknown data spec" "unknown SPEC" -- "$CYC" train --data nonsense --out "$WORK/x"
+expect_error "unknown model" "resnet20, resnet32" -- "$CYC" train --data synthetic --model resnet21 --out "$WORK/x"
+expect_error "eval needs weights" "--weights" -- "$CYC" eval --data synthetic --model smallcnn --out "$WORK/x"
+expect_error "missing weights file" "/nonexistent/w.npz" -- "$CYC" eval --data synthetic --model smallcnn --weights /nonexistent/w.npz --out "$WORK/x"
+expect_error "bad lr" "--lr" -- "$CYC" train --data synthetic --lr fast --out "$WORK/x" --quiet
+expect_error "bad schedule" "max_lr" -- "$CYC" schedule --schedule "onecycle max_lr=-1 total_steps=10" --out "$WORK/x"
+expect_error "unknown schedule" "onecycle" -- "$CYC" schedule --schedule "wobbly lr=1" --out "$WORK/x"
+if [[ -s /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]]; then
+  expect_error "model/data mismatch" "expects 3x32x32" -- "$CYC" train --data fashion-mnist --model resnet20 --limit-train 8 --out "$WORK/x" --lr 0.1 --quiet
+fi
+expect_error "resume without checkpoint" "checkpoint.npz" -- "$CYC" train --data synthetic --resume --out "$WORK/empty" --quiet
+
+"$CYC" schedule --schedule "sgdr lr=0.1 cycle_len=10 cycle_mult=2" --steps 70 --out "$WORK/sched" --json >"$WORK/sched.txt"
+if [[ $(wc -l <"$WORK/sched/schedule.csv") -eq 71 && -s "$WORK/sched/schedule.png" ]] &&
+  [[ $(json_field "$WORK/sched.txt" 'j["steps"]') == 70 ]]; then
+  pass "schedule dry run writes 70 rows, a plot and JSON"
+else
+  fail "schedule dry run"
+fi
+
+T="$WORK/train"
+COMMON=(--data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --out "$T" --quiet --seed 3)
+if "$CYC" train "${COMMON[@]}" --epochs 1 --lr 0.05 --json >"$WORK/train.txt" 2>"$WORK/train.err"; then
+  acc=$(json_field "$WORK/train.txt" 'j["final_accuracy"]')
+  ok=1
+  for f in log.csv loss.png schedule.png accuracy.png model.npz checkpoint.npz; do [[ -s "$T/$f" ]] || ok=0; done
+  [[ $ok -eq 1 ]] && pass "train writes log, plots, weights and checkpoint (accuracy $acc)" || fail "train outputs missing"
+else
+  fail "train on synthetic data: $(tail -3 "$WORK/train.err")"
+fi
+if "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --seed 3 --weights "$T/model.npz" --normalize none \
+  --out "$WORK/eval" --json >"$WORK/eval.txt" 2>&1; then
+  ev=$(json_field "$WORK/eval.txt" 'j["top1"]')
+  same=$("$PY" -c "print(abs($ev - $acc) < 1e-9)")
+  [[ $same == True ]] && pass "eval of the saved weights reproduces the final accuracy ($ev)" || fail "eval $ev vs train $acc"
+else
+  fail "eval: $(tail -3 "$WORK/eval.txt")"
+fi
+if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resume.txt" 2>&1 &&
+  grep -q "resuming from" "$WORK/resume.txt" && [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]]; then
+  pass "--resume continues from the checkpoint (one more epoch)"
+else
+  fail "--resume: $(tail -3 "$WORK/resume.txt")"
+fi
+if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --num-it 30 --out "$WORK/lrf" --quiet \
+  --json >"$WORK/lrf.txt" 2>&1 && [[ -s "$WORK/lrf/lr_find.png" ]] &&
+  [[ $(wc -l <"$WORK/lrf/lr_find.csv") -ge 11 ]] && json_field "$WORK/lrf.txt" 'j["suggestions"]["valley"]' >/dev/null; then
+  pass "lr-find writes the curve, the plot and suggestions"
+else
+  fail "lr-find: $(tail -3 "$WORK/lrf.txt")"
+fi
+"$CYC" info >/dev/null && pass "info" || fail "info"
+
+echo "$passes passed, $fails failed"
+[[ $fails -eq 0 ]]
