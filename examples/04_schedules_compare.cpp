@@ -52,8 +52,9 @@ int main(int argc, char** argv) {
   }
   train::save_plot(plot, args.out + "/schedules_compare.png");
   std::printf("plot: %s/schedules_compare.png\n", args.out.c_str());
+  const double bar = args.small ? 0.3 : 0.6;  // every schedule learns well above chance (0.1)
   for (auto& [n, a] : final_acc) {
-    if (a < 0.5) return 1;  // every schedule should learn well above chance
+    if (a < bar) return 1;
   }
   return 0;
 }

@@ -25,7 +25,9 @@ class Pool {
     stop();
     size_ = std::max(1, n);
     quit_ = false;
-    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
+    // New workers wait for the next job, not the last one (generation_ is not reset).
+    const uint64_t seen = generation_;
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, seen] { loop(i, seen); });
   }
 
   void run(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
@@ -58,9 +60,8 @@ class Pool {
   }
 
  private:
-  void loop(int index) {
+  void loop(int index, uint64_t seen) {
     t_in_worker = true;
-    uint64_t seen = 0;
     for (;;) {
       std::function<void(int)> task;
       {
