@@ -109,12 +109,12 @@ void Learner::apply_schedule(const schedules::Schedule& s, int64_t step) {
 
 Tensor Learner::forward_train(const Tensor& x) { return precomputed_ ? model_->head(x) : model_->forward(x); }
 
-double Learner::train_batch(const Tensor& x, const Tensor& y) {
+Tensor Learner::train_batch(const Tensor& x, const Tensor& y) {
   opt_->zero_grad();
   Tensor loss = F::cross_entropy(forward_train(x), y, F::Reduction::Mean, opts_.label_smoothing);
   loss.backward();
   opt_->step();
-  return loss.item();  // one small read per step; it is also the NaN check
+  return loss.detach();  // stays on the device; read in groups by fit()
 }
 
 FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
@@ -148,26 +148,45 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
     for (Callback* c : cbs) c->on_epoch_begin(*this, epoch);
     double loss_sum = 0;
     int64_t seen = 0, images = 0;
+    // Losses stay on the device and are read in groups (one synchronisation per
+    // group, not per step): every step on the CPU, every kLossReadEvery steps on
+    // CUDA, and always at checkpoint steps and epoch ends. on_batch_end and the
+    // NaN stop fire when a group is read.
+    std::vector<std::pair<BatchInfo, Tensor>> pending;
+    const size_t read_every = train_->options().device.is_cuda() ? kLossReadEvery : 1;
+    auto flush = [&] {
+      if (pending.empty()) return;
+      std::vector<Tensor> parts;
+      for (auto& p : pending) parts.push_back(p.second.reshape({1}));
+      const std::vector<float> losses = cat(parts, 0).to_vector();
+      for (size_t i = 0; i < pending.size(); ++i) {
+        BatchInfo info = pending[i].first;
+        info.loss = losses[i];
+        loss_sum += info.loss;
+        ++seen;
+        if (!std::isfinite(info.loss)) {
+          result.stopped_on_nan = true;
+          stop_requested_ = true;
+        }
+        for (Callback* c : cbs) c->on_batch_end(*this, info);
+      }
+      pending.clear();
+    };
     auto run_batch = [&](const Tensor& x, const Tensor& y, int64_t b) {
       BatchInfo info{step, epoch, b, batches, 0, 0, 0};
       apply_schedule(*schedule, step);
       info.lr = opt_->lr(opt_->num_groups() - 1);
       info.momentum = opt_->momentum(opt_->num_groups() - 1);
       for (Callback* c : cbs) c->on_batch_begin(*this, info);
-      info.loss = train_batch(x, y);
-      loss_sum += info.loss;
-      ++seen;
+      pending.emplace_back(info, train_batch(x, y));
       images += x.size(0);
       ++step;
       ++global_step_;
       fit_step_ = step;
       fit_epoch_ = epoch;
       fit_batch_ = b + 1;
-      if (!std::isfinite(info.loss)) {
-        result.stopped_on_nan = true;
-        stop_requested_ = true;
-      }
-      for (Callback* c : cbs) c->on_batch_end(*this, info);
+      const bool checkpoint_step = opts_.checkpoint_every > 0 && step % opts_.checkpoint_every == 0;
+      if (pending.size() >= read_every || checkpoint_step || limit_reached()) flush();
     };
     if (precomputed_) {
       const std::vector<int64_t> order = train_->epoch_order(epoch);
@@ -183,6 +202,7 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
         run_batch(batch->x, batch->y, batch->index);
       }
     }
+    flush();
     start_batch = 0;
     EpochInfo info;
     info.epoch = epoch;
@@ -259,10 +279,13 @@ Metrics Learner::validate() {
   if (!valid_ && !precomputed_) return m;
   NoGradGuard no_grad;
   model_->eval();
-  double loss_sum = 0;
+  // Sums stay on the device; one read at the end.
+  Tensor loss_sum, correct;
   auto score = [&](const Tensor& logits, const Tensor& y) {
-    loss_sum += F::cross_entropy(logits, y, F::Reduction::Sum).item();
-    m.correct += F::correct_count(logits, y);
+    const Tensor l = F::cross_entropy(logits, y, F::Reduction::Sum);
+    const Tensor c = sum(eq(argmax(logits, 1), y).to(DType::f32));
+    loss_sum = loss_sum.defined() ? add(loss_sum, l) : l;
+    correct = correct.defined() ? add(correct, c) : c;
     m.count += y.size(0);
   };
   if (precomputed_) {
@@ -278,8 +301,13 @@ Metrics Learner::validate() {
     while (auto batch = valid_->next()) score(model_->forward(batch->x), batch->y);
   }
   model_->train();
-  m.loss = m.count ? loss_sum / static_cast<double>(m.count) : NAN;
-  m.accuracy = m.count ? static_cast<double>(m.correct) / static_cast<double>(m.count) : NAN;
+  if (m.count == 0) {
+    m.loss = m.accuracy = NAN;
+    return m;
+  }
+  m.correct = static_cast<int64_t>(correct.item());
+  m.loss = loss_sum.item() / static_cast<double>(m.count);
+  m.accuracy = static_cast<double>(m.correct) / static_cast<double>(m.count);
   return m;
 }
 

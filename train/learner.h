@@ -114,7 +114,8 @@ class Learner {
   void build_optimizer();
   void apply_schedule(const schedules::Schedule& s, int64_t step);
   void set_bn_modes();
-  double train_batch(const Tensor& x, const Tensor& y);
+  Tensor train_batch(const Tensor& x, const Tensor& y);
+  static constexpr size_t kLossReadEvery = 25;  // CUDA: steps between loss reads
   Tensor forward_train(const Tensor& x);
   std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<double>& lrs) const;
 
