@@ -12,16 +12,27 @@
 #include "data/image_folder.h"
 #include "data/synthetic.h"
 #include "kernels/cpu/parallel.h"
+#include "nn/onnx_import.h"
 #include "nn/state_io.h"
 #include "tensor/rng.h"
 
 namespace cyclone::cli {
 namespace fs = std::filesystem;
 
+namespace {
+bool is_onnx_file(const std::string& model) { return model.size() > 5 && model.ends_with(".onnx"); }
+
+// The input a --model expects: a built-in model's, or an ONNX graph's declared input shape.
+nn::InputSpec model_input_of(const Common& c) {
+  return is_onnx_file(c.model) ? nn::import_onnx_model(c.model)->input_spec() : nn::model_input(c.model);
+}
+}  // namespace
+
 void add_common(CLI::App& app, Common& c, bool training) {
   app.add_option("--data", c.data, "Dataset SPEC: cifar10:DIR | folder:DIR | fashion-mnist[:DIR] | synthetic")
       ->capture_default_str();
-  app.add_option("--model", c.model, "resnet20|resnet32|resnet44|resnet56|resnet110|smallcnn|resnet9")
+  app.add_option("--model", c.model,
+                 "resnet20|resnet32|resnet44|resnet56|resnet110|smallcnn|resnet9, or FILE.onnx (an imported graph)")
       ->capture_default_str();
   app.add_option("--weights", c.weights, "Pretrained weights (.npz or .onnx) to load into the model");
   app.add_option("--device", c.device, "cpu | cuda | cuda:N | auto (cuda when available)")->capture_default_str();
@@ -86,7 +97,7 @@ DataPair load_data(const Common& c, bool need_train) {
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon), arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (kind == "synthetic") {
-    const auto in = nn::model_input(c.model);
+    const auto in = model_input_of(c);
     const int64_t n_train = c.limit_train > 0 ? c.limit_train : 2000, n_valid = c.limit_valid > 0 ? c.limit_valid : 500;
     d.train = std::make_shared<const data::ImageSet>(data::make_synthetic(n_train, int(in.channels), int(in.height), int(in.width), 10, c.seed + 1));
     d.valid = std::make_shared<const data::ImageSet>(data::make_synthetic(n_valid, int(in.channels), int(in.height), int(in.width), 10, c.seed + 2));
@@ -136,7 +147,9 @@ Session make_session(const Common& c, bool need_train) {
   Session s;
   s.device = pick_device(c.device);
   s.data = load_data(c, need_train);
-  const auto in = nn::model_input(c.model);
+  // An .onnx --model is imported as a graph (body = all but its classifier, head = the classifier).
+  const std::shared_ptr<nn::OnnxModel> onnx = is_onnx_file(c.model) ? nn::import_onnx_model(c.model) : nullptr;
+  const auto in = onnx ? onnx->input_spec() : nn::model_input(c.model);
   const data::ImageSet& probe = *s.data.valid;
   if (probe.channels != in.channels || probe.height != in.height || probe.width != in.width) {
     throw std::invalid_argument("--model " + c.model + " expects " + std::to_string(in.channels) + "x" +
@@ -145,7 +158,11 @@ Session make_session(const Common& c, bool need_train) {
                                 "x" + std::to_string(probe.width));
   }
   const int64_t classes = static_cast<int64_t>(probe.class_names.empty() ? 10 : probe.class_names.size());
-  s.model = nn::make_model(c.model, classes);
+  if (onnx && onnx->num_classes() != classes) {
+    throw std::invalid_argument("--model " + c.model + " has " + std::to_string(onnx->num_classes()) +
+                                " classes, but --data " + c.data + " has " + std::to_string(classes));
+  }
+  s.model = onnx ? nn::ModelPtr(onnx) : nn::make_model(c.model, classes);
   if (!c.weights.empty()) nn::load_weights(*s.model, c.weights);
   const std::string norm = resolve_normalize(c, s.data);
   train::LoaderOptions lo;

@@ -1,0 +1,307 @@
+// Validating, ordering and running an imported ONNX graph (see onnx_program.h).
+#include "nn/onnx_program.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "nn/onnx_ops.h"
+#include "nn/state_io.h"
+
+namespace cyclone::nn::onnx {
+
+namespace {
+constexpr int64_t kMinOpset = 9, kMaxOpset = 17;
+
+bool default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
+  return s;
+}
+}  // namespace
+
+std::string Program::where(const io::OnnxNode& n) const {
+  const std::string name = n.name.empty() ? (n.outputs.empty() ? "?" : "-> " + n.outputs[0]) : n.name;
+  return "node '" + name + "' (" + n.op_type + ")";
+}
+
+Program::Program(const io::OnnxModel& model, std::string source) : source_(std::move(source)) {
+  const io::OnnxGraph& g = model.graph;
+  check_ops(g);
+  opset_ = model.opset_version("");
+  if (opset_ < kMinOpset || opset_ > kMaxOpset) {
+    throw std::invalid_argument(source_ + ": ai.onnx opset " + std::to_string(opset_) + " is not supported (" +
+                                std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
+  }
+  check_io(g);
+  sort_nodes(g);
+  make_weights(g);
+  fold_constants();
+  prune_dead_nodes();
+  std::vector<size_t> all(nodes_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  full_ = make_plan(all, input_.name, output_);
+}
+
+// Every unsupported op type with the nodes that use it, in one error.
+void Program::check_ops(const io::OnnxGraph& g) const {
+  std::map<std::string, std::vector<std::string>> bad;
+  for (const io::OnnxNode& n : g.nodes) {
+    if (default_domain(n.domain) && find_op(n.op_type)) continue;
+    const std::string op = default_domain(n.domain) ? n.op_type : n.domain + "::" + n.op_type;
+    bad[op].push_back("'" + (n.name.empty() ? "-> " + (n.outputs.empty() ? "?" : n.outputs[0]) : n.name) + "'");
+  }
+  if (bad.empty()) return;
+  std::vector<std::string> items;
+  for (const auto& [op, names] : bad)
+    items.push_back(op + " (node" + (names.size() > 1 ? "s " : " ") + join(names) + ")");
+  throw std::invalid_argument(source_ + ": unsupported ONNX op" + (bad.size() > 1 ? "s: " : ": ") + join(items, "; ") +
+                              ". Supported: " + join(supported_ops()));
+}
+
+void Program::check_io(const io::OnnxGraph& g) {
+  std::vector<const io::OnnxValueInfo*> inputs;
+  for (const auto& in : g.inputs) {
+    if (!g.initializers.count(in.name)) inputs.push_back(&in);
+  }
+  if (inputs.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto* in : inputs) names.push_back("'" + in->name + "'");
+    throw std::invalid_argument(source_ + ": expected one graph input besides the initializers, found " +
+                                std::to_string(inputs.size()) + (names.empty() ? "" : ": " + join(names)));
+  }
+  input_ = *inputs[0];
+  if (g.outputs.size() != 1) {
+    throw std::invalid_argument(source_ + ": expected one graph output, found " + std::to_string(g.outputs.size()));
+  }
+  output_ = g.outputs[0].name;
+}
+
+// Kahn's algorithm, taking the lowest file position first so a valid order is kept as is.
+void Program::sort_nodes(const io::OnnxGraph& g) {
+  const size_t n = g.nodes.size();
+  std::unordered_map<std::string, size_t> producer;
+  for (size_t i = 0; i < n; ++i) {
+    const io::OnnxNode& node = g.nodes[i];
+    if (node.outputs.empty() || node.outputs[0].empty())
+      throw std::invalid_argument(source_ + ": " + where(node) + " has no output");
+    for (size_t k = 1; k < node.outputs.size(); ++k) {
+      if (!node.outputs[k].empty()) {
+        throw std::invalid_argument(source_ + ": " + where(node) + " has " + std::to_string(node.outputs.size()) +
+                                    " outputs; only the first is supported (output '" + node.outputs[k] + "')");
+      }
+    }
+    if (!producer.emplace(node.outputs[0], i).second || node.outputs[0] == input_.name ||
+        g.initializers.count(node.outputs[0])) {
+      throw std::invalid_argument(source_ + ": value '" + node.outputs[0] + "' is defined twice (again by " +
+                                  where(node) + ")");
+    }
+  }
+  std::vector<size_t> pending(n, 0);
+  std::vector<std::vector<size_t>> users(n);
+  std::vector<std::string> undefined;
+  for (size_t i = 0; i < n; ++i) {
+    for (const std::string& in : g.nodes[i].inputs) {
+      if (in.empty() || in == input_.name || g.initializers.count(in)) continue;
+      const auto it = producer.find(in);
+      if (it == producer.end()) {
+        undefined.push_back("'" + in + "' (input of " + where(g.nodes[i]) + ")");
+        continue;
+      }
+      ++pending[i];
+      users[it->second].push_back(i);
+    }
+  }
+  if (!undefined.empty()) {
+    throw std::invalid_argument(
+        source_ + ": undefined values (not a graph input, initializer or node output): " + join(undefined));
+  }
+  std::set<size_t> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.insert(i);
+  }
+  std::vector<io::OnnxNode> sorted;
+  while (!ready.empty()) {
+    const size_t i = *ready.begin();
+    ready.erase(ready.begin());
+    sorted.push_back(g.nodes[i]);
+    for (size_t u : users[i]) {
+      if (--pending[u] == 0) ready.insert(u);
+    }
+  }
+  if (sorted.size() != n) {
+    std::vector<std::string> stuck;
+    for (size_t i = 0; i < n; ++i) {
+      if (pending[i] > 0) stuck.push_back(where(g.nodes[i]));
+    }
+    throw std::invalid_argument(source_ + ": the graph has a cycle; these nodes wait on each other: " + join(stuck));
+  }
+  nodes_ = std::move(sorted);
+}
+
+// Floating initializers become weights (BN running statistics as buffers); integer ones
+// are constants. An Identity of a weight (the exporter's way of sharing equal values)
+// becomes a weight of its own under the Identity's output name.
+void Program::make_weights(const io::OnnxGraph& g) {
+  std::set<std::string> bn_stats;
+  for (const io::OnnxNode& n : nodes_) {
+    if (n.op_type != "BatchNormalization") continue;
+    for (size_t k = 3; k < std::min<size_t>(5, n.inputs.size()); ++k) bn_stats.insert(n.inputs[k]);
+  }
+  std::vector<std::string> order = g.initializer_order;
+  if (order.empty()) {
+    for (const auto& [name, a] : g.initializers) order.push_back(name);
+  }
+  for (const std::string& name : order) {
+    const io::NdArray& a = g.initializers.at(name);
+    if (a.dtype == io::DType::f32 || a.dtype == io::DType::f64) {
+      weights_.push_back(
+          {name, tensor_from_ndarray(a, source_ + ": initializer '" + name + "'", true), bn_stats.count(name) > 0});
+      weight_index_[name] = &weights_.back();
+    } else {
+      constants_[name] = HostArray::from_ndarray(a);
+    }
+  }
+  std::vector<io::OnnxNode> kept;
+  for (io::OnnxNode& n : nodes_) {
+    const auto it =
+        n.op_type == "Identity" && n.inputs.size() == 1 ? weight_index_.find(n.inputs[0]) : weight_index_.end();
+    if (it == weight_index_.end()) {
+      kept.push_back(std::move(n));
+      continue;
+    }
+    const std::string& out = n.outputs[0];
+    weights_.push_back({out, it->second->tensor.detach().clone(), bn_stats.count(out) > 0});
+    weight_index_[out] = &weights_.back();
+  }
+  nodes_ = std::move(kept);
+}
+
+// Nodes whose inputs are all constants and whose result is a host array are evaluated
+// once here (the exporter's shape arithmetic, e.g. the pads of an option-A shortcut).
+void Program::fold_constants() {
+  std::vector<io::OnnxNode> kept;
+  for (io::OnnxNode& n : nodes_) {
+    bool foldable = true;
+    std::vector<Value> values;
+    for (const std::string& in : n.inputs) {
+      if (in.empty()) continue;
+      const auto it = constants_.find(in);
+      if (it == constants_.end()) {
+        foldable = false;
+        break;
+      }
+      values.emplace_back(it->second);
+    }
+    if (foldable) {
+      OpContext ctx{n, {}, opset_, false, kCPU};
+      size_t next = 0;
+      for (const std::string& in : n.inputs) ctx.inputs.push_back(in.empty() ? nullptr : &values[next++]);
+      Value v;
+      try {
+        v = find_op(n.op_type)(ctx);
+      } catch (const std::exception& e) {
+        throw std::invalid_argument(source_ + ": " + where(n) + ": " + e.what());
+      }
+      if (auto* h = std::get_if<HostArray>(&v)) {
+        constants_[n.outputs[0]] = std::move(*h);
+        continue;
+      }
+    }
+    kept.push_back(std::move(n));
+  }
+  nodes_ = std::move(kept);
+}
+
+// Drops nodes the output does not depend on.
+void Program::prune_dead_nodes() {
+  std::set<std::string> needed{output_};
+  std::vector<bool> keep(nodes_.size(), false);
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    if (!needed.count(nodes_[i].outputs[0])) continue;
+    keep[i] = true;
+    for (const std::string& in : nodes_[i].inputs) needed.insert(in);
+  }
+  std::vector<io::OnnxNode> kept;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (keep[i]) kept.push_back(std::move(nodes_[i]));
+  }
+  nodes_ = std::move(kept);
+}
+
+const Weight* Program::weight(const std::string& name) const {
+  const auto it = weight_index_.find(name);
+  return it == weight_index_.end() ? nullptr : it->second;
+}
+
+int64_t Program::producer(const std::string& value) const {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].outputs[0] == value) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+Plan Program::make_plan(const std::vector<size_t>& nodes, const std::string& input, const std::string& output) const {
+  Plan p;
+  p.nodes = nodes;
+  std::sort(p.nodes.begin(), p.nodes.end());
+  p.input = input;
+  p.output = output;
+  std::map<std::string, size_t> last_use;
+  for (size_t k = 0; k < p.nodes.size(); ++k) {
+    for (const std::string& in : nodes_[p.nodes[k]].inputs) last_use[in] = k;
+  }
+  p.release.resize(p.nodes.size());
+  for (const auto& [name, k] : last_use) {
+    if (name != output && !name.empty()) p.release[k].push_back(name);
+  }
+  return p;
+}
+
+Tensor Program::run(const Plan& plan, const Tensor& x, bool training) const {
+  if (plan.input == input_.name && input_.has_shape) {
+    const auto& dims = input_.dims;
+    if (x.dim() != static_cast<int64_t>(dims.size()) || (dims.size() > 1 && dims[1] > 0 && x.size(1) != dims[1])) {
+      throw std::invalid_argument(source_ + ": input '" + input_.name + "' expects shape " + shape_str(dims) +
+                                  " (-1: any), got " + shape_str(x.shape()));
+    }
+  }
+  std::unordered_map<std::string, Value> env;
+  env.emplace(plan.input, x);
+  auto value_of = [&](const std::string& name) -> Value {
+    if (const auto it = env.find(name); it != env.end()) return it->second;
+    if (const Weight* w = weight(name)) return w->tensor;
+    if (const auto it = constants_.find(name); it != constants_.end()) return it->second;
+    throw std::runtime_error(source_ + ": value '" + name + "' is not available in this part of the graph");
+  };
+  for (size_t k = 0; k < plan.nodes.size(); ++k) {
+    const io::OnnxNode& n = nodes_[plan.nodes[k]];
+    std::vector<Value> values;
+    values.reserve(n.inputs.size());
+    OpContext ctx{n, {}, opset_, training, x.device()};
+    for (const std::string& in : n.inputs) {
+      if (in.empty()) {
+        ctx.inputs.push_back(nullptr);
+        continue;
+      }
+      values.push_back(value_of(in));
+      ctx.inputs.push_back(&values.back());
+    }
+    try {
+      env.insert_or_assign(n.outputs[0], find_op(n.op_type)(ctx));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(source_ + ": " + where(n) + ": " + e.what());
+    } catch (const std::exception& e) {
+      throw std::runtime_error(source_ + ": " + where(n) + ": " + e.what());
+    }
+    for (const std::string& name : plan.release[k]) env.erase(name);
+  }
+  const Value out = value_of(plan.output);
+  if (const Tensor* t = std::get_if<Tensor>(&out)) return *t;
+  return host_cast(std::get<HostArray>(out), true).to_tensor(x.device());
+}
+
+}  // namespace cyclone::nn::onnx
