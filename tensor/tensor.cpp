@@ -66,9 +66,7 @@ int64_t Tensor::numel() const { return numel_of(shape()); }
 
 int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
 
-bool Tensor::is_contiguous() const {
-  const Shape& s = shape();
-  const Shape& st = strides();
+bool is_dense_layout(const Shape& s, const Shape& st) {
   int64_t expect = 1;
   for (size_t i = s.size(); i-- > 0;) {
     if (s[i] == 1) continue;
@@ -77,6 +75,8 @@ bool Tensor::is_contiguous() const {
   }
   return true;
 }
+
+bool Tensor::is_contiguous() const { return is_dense_layout(shape(), strides()); }
 
 void* Tensor::raw_data() const {
   const TensorImpl& t = req(impl_);

@@ -136,6 +136,8 @@ Tensor ones_like(const Tensor& t);
 
 int64_t numel_of(const Shape& s);
 Shape contiguous_strides(const Shape& s);
+// True when (shape, strides) is dense row-major (size-1 dims may have any stride).
+bool is_dense_layout(const Shape& shape, const Shape& strides);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);  // negative -> positive, checked
 
 }  // namespace cyclone

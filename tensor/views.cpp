@@ -50,21 +50,11 @@ Shape infer_shape(const Shape& in, Shape shape, int64_t numel, const char* op) {
   return shape;
 }
 
-bool is_dense(const Shape& s, const Shape& st) {
-  int64_t expect = 1;
-  for (size_t i = s.size(); i-- > 0;) {
-    if (s[i] == 1) continue;
-    if (st[i] != expect) return false;
-    expect *= s[i];
-  }
-  return true;
-}
-
 // Strides for viewing (shape, strides) as new_shape without a copy, if possible
 // (the same rule as PyTorch's computeStride).
 bool view_strides(const Shape& old_shape, const Shape& old_strides, const Shape& new_shape, Shape& out) {
   out.assign(new_shape.size(), 0);
-  if (numel_of(old_shape) <= 1 || is_dense(old_shape, old_strides)) {
+  if (numel_of(old_shape) <= 1 || is_dense_layout(old_shape, old_strides)) {
     out = contiguous_strides(new_shape);
     return true;
   }
