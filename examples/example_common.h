@@ -37,7 +37,7 @@ inline std::shared_ptr<const cyclone::data::ImageSet> fashion(bool train, int64_
     s = load_fashion_mnist(kFashionMnistDir, train ? Split::train : Split::test);
   } else {
     std::printf("(Fashion-MNIST not installed: using synthetic 28x28 images)\n");
-    s = make_synthetic(limit, 1, 28, 28, 10, train ? 1 : 2);
+    s = make_synthetic(limit > 0 ? limit : (train ? 6000 : 1000), 1, 28, 28, 10, train ? 1 : 2);
   }
   if (limit > 0 && limit < s.n) s = subset_first(s, limit);
   return std::make_shared<const ImageSet>(std::move(s));

@@ -95,12 +95,15 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv
     if (bias.defined()) out = add(out, bias.view({1, k, 1, 1}));
   }
   const bool has_bias = bias.defined();
-  const bool need_x = x0.requires_grad();
-  return record("Conv2dBackward", {x0, w0, bias}, out, [g, w, cols, groups, k, ho, wo, has_bias, need_x](const Tensor& dy) {
+  const bool need_x = x0.requires_grad(), need_w = w0.requires_grad();
+  return record("Conv2dBackward", {x0, w0, bias}, out, [g, w, cols, groups, k, ho, wo, has_bias, need_x, need_w](const Tensor& dy) {
     const int64_t kg = k / groups, rows_g = (g.c / groups) * g.kh * g.kw, p = g.n * ho * wo;
     const Tensor dout = dy.permute({1, 0, 2, 3}).contiguous();  // [K, N, Ho, Wo] = [K, P]
-    Tensor dw = empty(w.shape(), TensorOptions().on(dy.device()));
-    grouped_gemm(dout, false, kg, p, cols, true, rows_g, p, dw, groups);
+    Tensor dw;
+    if (need_w) {
+      dw = empty(w.shape(), TensorOptions().on(dy.device()));
+      grouped_gemm(dout, false, kg, p, cols, true, rows_g, p, dw, groups);
+    }
     Tensor dx;
     if (need_x) {
       Tensor dcols = empty({g.c * g.kh * g.kw, p}, TensorOptions().on(dy.device()));

@@ -101,7 +101,11 @@ Tensor BatchNorm::forward(const Tensor& x) {
   const bool use_batch = training_ && !frozen_stats;
   if (use_batch && num_batches_tracked.defined()) {
     NoGradGuard g;
-    num_batches_tracked.copy_(add(num_batches_tracked.to(DType::f32), 1.0).to(DType::i64));
+    if (num_batches_tracked.device().is_cpu()) {
+      ++num_batches_tracked.data<int64_t>()[0];
+    } else {  // on the device, through float32: exact up to 2^24 batches, with no host round trip
+      num_batches_tracked.copy_(add(num_batches_tracked.to(DType::f32), 1.0).to(DType::i64));
+    }
   }
   return functional::batch_norm(x, running_mean, running_var, weight, bias, use_batch, momentum, eps, fuse_relu);
 }

@@ -51,12 +51,14 @@ class ProgressCallback : public Callback {
 
 class RunLogCallback : public Callback {
  public:
-  explicit RunLogCallback(std::string dir) : dir_(std::move(dir)) {}
+  RunLogCallback(std::string dir, bool resuming) : dir_(std::move(dir)), resuming_(resuming) {}
   void on_fit_begin(Learner&) override {
     std::filesystem::create_directories(dir_);
-    log_ = std::make_unique<CsvLog>(dir_ + "/log.csv",
-                                    std::vector<std::string>{"step", "epoch", "lr", "momentum", "train_loss",
-                                                             "valid_loss", "accuracy", "time"});
+    const std::string path = dir_ + "/log.csv";
+    const std::vector<std::string> cols{"step", "epoch", "lr", "momentum", "train_loss", "valid_loss", "accuracy", "time"};
+    const bool append = resuming_ && std::filesystem::exists(path);
+    if (append) reload(path);  // the plots cover the whole run, before and after the resume
+    log_ = std::make_unique<CsvLog>(path, cols, append);
     t0_ = std::chrono::steady_clock::now();
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
@@ -106,7 +108,28 @@ class RunLogCallback : public Callback {
   }
 
  private:
+  // Rebuilds the series from an existing log (batch rows have an lr; epoch rows do not).
+  void reload(const std::string& path) {
+    const CsvTable t = read_csv(path);
+    const auto& step = t.column("step");
+    const auto& lr = t.column("lr");
+    for (size_t i = 0; i < step.size(); ++i) {
+      if (std::isnan(lr[i])) {
+        epochs_.push_back(t.column("epoch")[i]);
+        accs_.push_back(t.column("accuracy")[i]);
+        vlosses_.push_back(t.column("valid_loss")[i]);
+        end_steps_.push_back(step[i]);
+      } else {
+        steps_.push_back(step[i]);
+        losses_.push_back(t.column("train_loss")[i]);
+        lrs_.push_back(lr[i]);
+        moms_.push_back(t.column("momentum")[i]);
+      }
+    }
+  }
+
   std::string dir_;
+  bool resuming_;
   std::unique_ptr<CsvLog> log_;
   std::chrono::steady_clock::time_point t0_;
   std::vector<double> steps_, losses_, lrs_, moms_, epochs_, accs_, vlosses_, end_steps_;
@@ -129,6 +152,7 @@ class CheckpointCallback : public Callback {
   void on_batch_end(Learner& l, const BatchInfo& b) override {
     if (every_ > 0 && std::isfinite(b.loss) && (b.step + 1) % every_ == 0) l.save_checkpoint(path_);
   }
+  bool needs_state_after(int64_t step) const override { return every_ > 0 && (step + 1) % every_ == 0; }
   void on_epoch_end(Learner& l, const EpochInfo& e) override {
     if (std::isfinite(e.train_loss)) l.save_checkpoint(path_);
   }
@@ -140,12 +164,12 @@ class CheckpointCallback : public Callback {
 
 }  // namespace
 
-std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_t epochs, FitResult&) {
+std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_t epochs, bool resuming) {
   std::vector<std::unique_ptr<Callback>> out;
   out.push_back(std::make_unique<NanStopCallback>());
   if (!l.options().quiet) out.push_back(std::make_unique<ProgressCallback>(epochs));
   if (!l.options().out_dir.empty()) {
-    out.push_back(std::make_unique<RunLogCallback>(l.options().out_dir));
+    out.push_back(std::make_unique<RunLogCallback>(l.options().out_dir, resuming));
     out.push_back(std::make_unique<CheckpointCallback>(l.options().out_dir + "/checkpoint.npz", l.options().checkpoint_every));
   }
   return out;

@@ -11,7 +11,8 @@
 
 namespace cyclone::train {
 
-std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& learner, int64_t epochs, FitResult& result);
+// resuming: continue the run's log.csv (and plots) instead of starting a new one.
+std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& learner, int64_t epochs, bool resuming);
 
 // Keeps the weights at the end of every SGDR cycle (and writes them to out_dir).
 class SnapshotCallback : public Callback {
@@ -19,6 +20,7 @@ class SnapshotCallback : public Callback {
   SnapshotCallback(std::shared_ptr<const schedules::SGDR> sgdr, int64_t total_steps)
       : sgdr_(std::move(sgdr)), total_(total_steps) {}
   void on_batch_end(Learner& l, const BatchInfo& b) override;
+  bool needs_state_after(int64_t step) const override { return step < total_ && sgdr_->is_cycle_end(step); }
 
  private:
   std::shared_ptr<const schedules::SGDR> sgdr_;

@@ -38,6 +38,9 @@ class Callback {
   virtual void on_batch_end(Learner&, const BatchInfo&) {}
   virtual void on_epoch_end(Learner&, const EpochInfo&) {}
   virtual void on_fit_end(Learner&) {}
+  // True when this callback must see the model exactly as it is after `step`
+  // (on CUDA, losses are read in groups; such a step ends a group early).
+  virtual bool needs_state_after(int64_t /*step*/) const { return false; }
 };
 
 }  // namespace cyclone::train

@@ -126,13 +126,14 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
   }
   FitResult result;
   int64_t step = 0, start_epoch = 0, start_batch = 0;
+  const bool resuming = resume_.pending;
   if (resume_.pending) {
     step = resume_.step;
     start_epoch = resume_.epoch;
     start_batch = resume_.batch;
     resume_.pending = false;
   }
-  auto internal = make_builtin_callbacks(*this, epochs, result);
+  auto internal = make_builtin_callbacks(*this, epochs, resuming);
   std::vector<Callback*> cbs;
   for (auto& c : internal) cbs.push_back(c.get());
   for (auto& c : callbacks_) cbs.push_back(c.get());
@@ -185,8 +186,9 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
       fit_step_ = step;
       fit_epoch_ = epoch;
       fit_batch_ = b + 1;
-      const bool checkpoint_step = opts_.checkpoint_every > 0 && step % opts_.checkpoint_every == 0;
-      if (pending.size() >= read_every || checkpoint_step || limit_reached()) flush();
+      bool exact = false;  // a callback needs the state right after this step
+      for (Callback* c : cbs) exact = exact || c->needs_state_after(info.step);
+      if (pending.size() >= read_every || exact || limit_reached()) flush();
     };
     if (precomputed_) {
       const std::vector<int64_t> order = train_->epoch_order(epoch);
@@ -224,6 +226,11 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
     for (Callback* c : cbs) c->on_epoch_end(*this, info);
   }
   for (Callback* c : cbs) c->on_fit_end(*this);
+  if (result.epochs.empty() && (valid_ || precomputed_)) {  // e.g. resuming a run that had already finished
+    const Metrics m = validate();
+    result.final_accuracy = m.accuracy;
+    result.final_valid_loss = m.loss;
+  }
   result.snapshots = snapshot_files_;
   return result;
 }
@@ -235,8 +242,8 @@ FitResult Learner::fit_one_cycle(int64_t epochs, std::vector<double> max_lr, dou
                                          : train_->num_batches());
   o.pct_start = pct_start;
   o.num_groups = max_lr.size() == 1 ? opt_->num_groups() : 0;
-  o.cycle_momentum = opts_.opt == "sgd" || opts_.momentum > 0;
-  o.max_momentum = opts_.momentum > 0.9 ? opts_.momentum : 0.95;
+  // Momentum (Adam's beta1) cycles 0.95 -> 0.85 -> 0.95 against the lr (Smith 2018).
+  o.cycle_momentum = true;
   return fit(epochs, std::make_shared<schedules::OneCycle>(o));
 }
 
@@ -276,7 +283,10 @@ FitResult Learner::fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mu
 
 Metrics Learner::validate() {
   Metrics m;
-  if (!valid_ && !precomputed_) return m;
+  if (precomputed_ ? !feat_valid_.defined() : !valid_) {
+    m.loss = m.accuracy = NAN;
+    return m;
+  }
   NoGradGuard no_grad;
   model_->eval();
   // Sums stay on the device; one read at the end.

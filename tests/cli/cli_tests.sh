@@ -71,9 +71,11 @@ if "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --seed 3 --wei
 else
   fail "eval: $(tail -3 "$WORK/eval.txt")"
 fi
+rows_before=$(wc -l <"$T/log.csv")
 if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resume.txt" 2>&1 &&
-  grep -q "resuming from" "$WORK/resume.txt" && [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]]; then
-  pass "--resume continues from the checkpoint (one more epoch)"
+  grep -q "resuming from" "$WORK/resume.txt" && [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]] &&
+  [[ $(wc -l <"$T/log.csv") -gt $rows_before && $(grep -c '^step,' "$T/log.csv") -eq 1 ]]; then
+  pass "--resume continues from the checkpoint (one more epoch, same log.csv)"
 else
   fail "--resume: $(tail -3 "$WORK/resume.txt")"
 fi

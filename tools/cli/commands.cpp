@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "autograd/node.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cuda_runtime.h"
 #include "nn/state_io.h"
@@ -47,6 +48,28 @@ train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a
   train::write_lr_find(r, c.out);
   std::cout << r.summary() << "  wrote " << c.out << "/lr_find.csv and " << c.out << "/lr_find.png\n";
   return r;
+}
+
+// The logits of the first n validation images in loader order (class order, then file
+// name order for image folders), as rows of floats.
+json first_logits(Session& s, int64_t n) {
+  NoGradGuard no_grad;
+  s.model->eval();
+  json rows = json::array();
+  train::DataLoader& loader = *s.learner->valid_loader();
+  loader.start_epoch(0);
+  while (static_cast<int64_t>(rows.size()) < n) {
+    auto batch = loader.next();
+    if (!batch) break;
+    const Tensor logits = s.model->forward(batch->x).cpu().contiguous();
+    const std::vector<float> v = logits.to_vector<float>();
+    const int64_t cols = logits.size(1);
+    for (int64_t r = 0; r < logits.size(0) && static_cast<int64_t>(rows.size()) < n; ++r) {
+      rows.push_back(std::vector<float>(v.begin() + r * cols, v.begin() + (r + 1) * cols));
+    }
+  }
+  s.model->train();
+  return rows;
 }
 
 }  // namespace
@@ -173,17 +196,25 @@ Runner add_eval(CLI::App& app) {
   auto* sub = app.add_subcommand("eval", "Evaluate weights: top-1, mean loss and count");
   auto c = std::make_shared<Common>();
   auto tta = std::make_shared<bool>(false);
+  auto dump_logits = std::make_shared<int64_t>(0);
   add_common(*sub, *c, false);
   sub->add_option("--split", c->split, "test | train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
   sub->add_flag("--tta", *tta, "Average predictions over horizontal flips");
-  return [c, tta] {
-    if (c->weights.empty()) throw std::invalid_argument("eval: --weights FILE is required");
+  sub->add_option("--dump-logits", *dump_logits,
+                  "Also put the logits of the first N images (loader order: class, then file name) "
+                  "into the JSON as \"logits\"")
+      ->check(CLI::NonNegativeNumber);
+  return [c, tta, dump_logits] {
+    const bool onnx_model = c->model.size() > 5 && c->model.ends_with(".onnx");
+    if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
     Session s = make_session(*c, false);
     const train::Metrics m = *tta ? s.learner->validate_tta() : s.learner->validate();
     std::printf("top-1 %.4f (%lld/%lld correct), mean loss %.4f, count %lld\n", m.accuracy,
                 static_cast<long long>(m.correct), static_cast<long long>(m.count), m.loss, static_cast<long long>(m.count));
-    emit_json(*c, {{"command", "eval"}, {"model", c->model}, {"weights", c->weights}, {"top1", m.accuracy},
-                   {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", *tta}});
+    json j{{"command", "eval"}, {"model", c->model}, {"weights", c->weights}, {"top1", m.accuracy},
+           {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", *tta}};
+    if (*dump_logits > 0) j["logits"] = first_logits(s, *dump_logits);
+    emit_json(*c, j);
     return 0;
   };
 }

@@ -40,8 +40,8 @@ void add_common(CLI::App& app, Common& c, bool training) {
   app.add_option("--out", c.out, "Output folder for logs, plots and checkpoints")->capture_default_str();
   app.add_option("--bs", c.bs, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--normalize", c.normalize, "auto | cifar10 | imagenet | fashion-mnist | none")->capture_default_str();
-  app.add_option("--limit-train", c.limit_train, "Use only the first N training images (0: all)");
-  app.add_option("--limit-valid", c.limit_valid, "Use only the first N validation images (0: all)");
+  app.add_option("--limit-train", c.limit_train, "Use N training images spread evenly over the set (0: all)");
+  app.add_option("--limit-valid", c.limit_valid, "Use N validation images spread evenly over the set (0: all)");
   app.add_option("--threads", c.threads, "CPU threads (0: all cores)");
   app.add_flag("--json", c.json, "Print one JSON object of the results as the last line");
   app.add_flag("--quiet", c.quiet, "No progress bars");
@@ -86,7 +86,11 @@ data::ImageSet folder_split(const std::string& dir, const std::string& split, co
   data::LoadOptions o;
   o.threads = c.threads > 0 ? c.threads : 0;
   fs::create_directories(c.out);
-  const std::string cache = (fs::path(c.out) / (".cache_" + fs::path(path).filename().string() + ".bin")).string();
+  // One cache per folder: its name and a hash of its absolute path.
+  const fs::path abs = fs::absolute(path).lexically_normal();
+  const std::string name = (abs.has_filename() ? abs : abs.parent_path()).filename().string();
+  const std::string cache = (fs::path(c.out) / (".cache_" + name + "_" +
+                                                 std::to_string(std::hash<std::string>{}(abs.string()) % 1000000007) + ".bin")).string();
   return data::load_or_build_cache(path, cache, o);
 }
 }  // namespace
@@ -136,8 +140,11 @@ DataPair load_data(const Common& c, bool need_train) {
 
 std::string resolve_normalize(const Common& c, const DataPair& d) {
   if (c.normalize != "auto") return c.normalize;
-  // The pretrained CIFAR ResNets were trained with ImageNet statistics.
-  if (!c.weights.empty() && c.model.rfind("resnet", 0) == 0 && c.model != "resnet9") return "imagenet";
+  // The pretrained CIFAR ResNets were trained with ImageNet statistics: built-in resnets given
+  // --weights, and ResNet graphs imported from ONNX (which carry their weights).
+  const std::string base = fs::path(c.model).filename().string();
+  const bool resnet = base.rfind("resnet", 0) == 0 && base.rfind("resnet9", 0) != 0;
+  if (resnet && (!c.weights.empty() || is_onnx_file(c.model))) return "imagenet";
   return d.default_normalize;
 }
 

@@ -36,7 +36,8 @@ Runner add_finetune(CLI::App& app) {
   sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
   sub->add_option("--num-it", a->num_it, "lr_find iterations")->capture_default_str();
   return [c, a] {
-    if (c->weights.empty()) throw std::invalid_argument("finetune: --weights FILE is required");
+    const bool onnx_model = c->model.size() > 5 && c->model.ends_with(".onnx");
+    if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
     if (a->ratio < 1) throw std::invalid_argument("finetune: --ratio must be >= 1");
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
@@ -76,7 +77,12 @@ Runner add_finetune(CLI::App& app) {
                   r.suggestions.minimum.lr, r.suggestions.steepest.lr, c->out.c_str());
       j["lr_find"] = {{"valley", lr}, {"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}};
     } else {
-      lr = std::stod(a->lr);
+      try {
+        lr = std::stod(a->lr);
+      } catch (const std::exception&) {
+        throw std::invalid_argument("--lr " + a->lr + ": expected a number or 'auto'");
+      }
+      if (!(lr > 0)) throw std::invalid_argument("--lr must be positive");
       std::printf("6. using lr %.3g\n", lr);
     }
     std::vector<double> lrs;
