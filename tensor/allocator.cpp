@@ -37,10 +37,19 @@ void note_alloc(MemoryStats& s, size_t bytes) {
   if (s.current_bytes > s.peak_bytes) s.peak_bytes = s.current_bytes;
 }
 
+// Host blocks at least this large are cached too: fresh large allocations are
+// mmap'ed and page-faulted on every use, which dominated CPU conv time.
+constexpr size_t kCpuCacheMin = size_t(1) << 16;
+
 void release_cached(Pool& p) {
+  const bool cpu = &p == &pool_for(kCPU);
   for (auto& [size, blocks] : p.free_blocks) {
     for (void* b : blocks) {
-      kernels::cuda::raw_free(b);
+      if (cpu) {
+        std::free(b);
+      } else {
+        kernels::cuda::raw_free(b);
+      }
       p.stats.reserved_bytes -= size;
     }
   }
@@ -51,7 +60,7 @@ void release_cached(Pool& p) {
 
 size_t allocation_size(Device device, size_t bytes) {
   if (bytes == 0) bytes = 1;
-  if (device.is_cpu()) return round_up(bytes, 64);
+  if (device.is_cpu() && bytes < kCpuCacheMin) return round_up(bytes, 64);
   if (bytes <= (1u << 20)) return round_up(bytes, 512);
   // Larger blocks: round to 1/8 of the enclosing power of two (at most 12.5% waste).
   size_t pow2 = 1u << 20;
@@ -62,13 +71,6 @@ size_t allocation_size(Device device, size_t bytes) {
 void* allocate(Device device, size_t bytes) {
   const size_t size = allocation_size(device, bytes);
   Pool& p = pool_for(device);
-  if (device.is_cpu()) {
-    void* ptr = std::aligned_alloc(64, size);
-    if (!ptr) throw std::bad_alloc();
-    std::lock_guard<std::mutex> lock(p.mu);
-    note_alloc(p.stats, size);
-    return ptr;
-  }
   std::lock_guard<std::mutex> lock(p.mu);
   auto it = p.free_blocks.find(size);
   if (it != p.free_blocks.end() && !it->second.empty()) {
@@ -78,13 +80,22 @@ void* allocate(Device device, size_t bytes) {
     note_alloc(p.stats, size);
     return ptr;
   }
-  kernels::cuda::set_device(device.index);
   void* ptr = nullptr;
-  try {
-    ptr = kernels::cuda::raw_malloc(size);
-  } catch (const std::runtime_error&) {
-    release_cached(p);  // give the cache back to the driver and try once more
-    ptr = kernels::cuda::raw_malloc(size);
+  if (device.is_cpu()) {
+    ptr = std::aligned_alloc(64, size);
+    if (!ptr) {
+      release_cached(p);
+      ptr = std::aligned_alloc(64, size);
+    }
+    if (!ptr) throw std::bad_alloc();
+  } else {
+    kernels::cuda::set_device(device.index);
+    try {
+      ptr = kernels::cuda::raw_malloc(size);
+    } catch (const std::runtime_error&) {
+      release_cached(p);  // give the cache back to the driver and try once more
+      ptr = kernels::cuda::raw_malloc(size);
+    }
   }
   p.stats.driver_allocs++;
   p.stats.reserved_bytes += size;
@@ -98,8 +109,9 @@ void deallocate(Device device, void* ptr, size_t bytes) {
   Pool& p = pool_for(device);
   std::lock_guard<std::mutex> lock(p.mu);
   p.stats.current_bytes -= size;
-  if (device.is_cpu()) {
-    std::free(ptr);
+  if (device.is_cpu() && size < kCpuCacheMin) {
+    std::free(ptr);  // small host blocks: malloc's own free lists are fast
+    p.stats.reserved_bytes -= size;
     return;
   }
   p.free_blocks[size].push_back(ptr);
@@ -118,7 +130,6 @@ void reset_peak_memory(Device device) {
 }
 
 void empty_cache(Device device) {
-  if (device.is_cpu()) return;
   Pool& p = pool_for(device);
   std::lock_guard<std::mutex> lock(p.mu);
   release_cached(p);

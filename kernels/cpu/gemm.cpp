@@ -122,14 +122,25 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
       const int64_t kc = std::min(KC, g.k - pc);
       const bool first = pc == 0;
       pack_b(g, b, pc, kc, jc, nc, bp.p);
-      const int64_t mblocks = (g.m + MC - 1) / MC;
-      parallel_for(mblocks, 1, [&](int64_t blk0, int64_t blk1) {
+      // Tasks are (row block, column chunk) pairs, so skinny products (few output
+      // channels, e.g. a 16-channel conv) still use every thread. Each C element
+      // belongs to one task and sums in a fixed order: results do not depend on threads.
+      const int64_t mblocks = (g.m + MC - 1) / MC, panels = (nc + NR - 1) / NR;
+      const int64_t want = std::max<int64_t>(1, 4 * num_threads() / mblocks);
+      const int64_t chunk = std::max<int64_t>(1, (panels + want - 1) / want), nchunks = (panels + chunk - 1) / chunk;
+      parallel_for(mblocks * nchunks, 1, [&](int64_t t0, int64_t t1) {
         AlignedBuf ap(static_cast<size_t>(MC * kc));
         alignas(32) float acc[MR * NR];
-        for (int64_t blk = blk0; blk < blk1; ++blk) {
+        int64_t packed_blk = -1;
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t blk = t / nchunks, ch = t % nchunks;
           const int64_t ic = blk * MC, mc = std::min(MC, g.m - ic);
-          pack_a(g, a, ic, mc, pc, kc, ap.p);
-          for (int64_t jr = 0; jr < nc; jr += NR) {
+          if (blk != packed_blk) {
+            pack_a(g, a, ic, mc, pc, kc, ap.p);
+            packed_blk = blk;
+          }
+          const int64_t j_end = std::min(nc, (ch + 1) * chunk * NR);
+          for (int64_t jr = ch * chunk * NR; jr < j_end; jr += NR) {
             const int64_t cols = std::min<int64_t>(NR, nc - jr);
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t rows = std::min<int64_t>(MR, mc - ir);
