@@ -14,7 +14,14 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j "$JOBS"
 # Short, bounded fuzzing of the npz and ONNX parsers (libFuzzer + ASan/UBSan).
 if [[ "${CYCLONE_FUZZ_SECONDS:-15}" != "0" ]]; then
-  bash tests/fuzz/run_fuzz.sh "${CYCLONE_FUZZ_SECONDS:-15}"
+  mkdir -p "$BUILD_DIR"
+  if bash tests/fuzz/run_fuzz.sh "${CYCLONE_FUZZ_SECONDS:-15}" >"$BUILD_DIR/fuzz.log" 2>&1; then
+    grep -E "^(== |Done )" "$BUILD_DIR/fuzz.log" || true
+  else
+    tail -n 40 "$BUILD_DIR/fuzz.log"
+    echo "fuzzing found a problem; full log: $BUILD_DIR/fuzz.log" >&2
+    exit 1
+  fi
 fi
 # The CPU suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 if [[ "${CYCLONE_SANITIZERS:-1}" == "1" ]]; then
