@@ -18,12 +18,22 @@ struct Pool {
   std::mutex mu;
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // rounded size -> blocks
   MemoryStats stats;
+  bool host = false;
+  // Cached host blocks go back to malloc at exit (device blocks go with the driver).
+  ~Pool() {
+    if (!host) return;
+    for (auto& [size, blocks] : free_blocks) {
+      for (void* b : blocks) std::free(b);
+    }
+  }
 };
 
 constexpr int kMaxDevices = 16;
 
 Pool& pool_for(Device d) {
   static Pool cpu;
+  static const bool cpu_marked = (cpu.host = true);
+  (void)cpu_marked;
   static Pool gpus[kMaxDevices];
   if (d.is_cpu()) return cpu;
   if (d.index < 0 || d.index >= kMaxDevices) throw std::invalid_argument("bad CUDA device index " + std::to_string(d.index));
