@@ -2,6 +2,8 @@
 // npz state dicts under PyTorch's names, and ONNX initializers mapped by name.
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "io/ndarray.h"
 #include "nn/module.h"
@@ -16,13 +18,35 @@ io::NdArray ndarray_from_tensor(const Tensor& t);
 NamedTensors load_npz_tensors(const std::string& path, bool allow_lossy = false);
 void save_npz_tensors(const std::string& path, const NamedTensors& tensors, bool compress = false);
 
-// Every initializer of an ONNX model as a named tensor.
+// The named tensors of an ONNX model: every initializer, then every Identity node whose
+// input resolves (through any chain of Identity nodes) to an initializer, under the node's
+// output name. torch.onnx.export writes one copy of identical initializers and names the
+// others through such Identity nodes (e.g. 'layer1.0.bn2.bias' = Identity('layer1.0.bn1.bias')).
+struct OnnxWeights {
+  NamedTensors tensors;                                     // initializers, then aliases
+  std::vector<std::pair<std::string, std::string>> aliases;  // (Identity output, initializer it names)
+};
+OnnxWeights read_onnx_weights(const std::string& path);
+
+// read_onnx_weights(path).tensors: aliases share their initializer's storage.
 NamedTensors load_onnx_initializers(const std::string& path);
+
+// What load_weights matched, readable with str(): the model-side report, plus for ONNX
+// the names found through Identity aliases and the initializers that name no model tensor
+// (graph constants, or weights renamed by an export that folded BatchNorm).
+struct WeightsReport {
+  std::string path, format;                 // format: "npz" or "onnx"
+  LoadReport load;
+  std::vector<std::string> aliased;         // "name = initializer", model tensors loaded through Identity
+  std::vector<std::string> ignored;         // ONNX initializers (and aliases) not in the model
+  std::string str() const;
+};
 
 // Loads weights from .npz or .onnx (by extension) into the model by name.
 // Strict: every parameter and buffer must be present with the right shape
 // (one error lists all problems, naming the file). Non-strict: returns the report.
-LoadReport load_weights(Module& model, const std::string& path, bool strict = true);
+WeightsReport load_weights_report(Module& model, const std::string& path, bool strict = true);
+LoadReport load_weights(Module& model, const std::string& path, bool strict = true);  // .load of the above
 void save_weights(const Module& model, const std::string& path);  // npz, atomic
 
 }  // namespace cyclone::nn
