@@ -2,7 +2,8 @@
 # Verifies cyclone on a machine with an NVIDIA GPU (no network needed), in one
 # command from the repo root: configure for the native GPU, build, run the whole
 # CTest suite (CUDA included), compute-sanitizer memcheck over the CUDA tests,
-# then every bench/bench_* executable. Each step has a timeout and the run goes on
+# then every bench/bench_* executable and bench/pytorch_resnet20.py (the PyTorch
+# peer, when python3 has torch). Each step has a timeout and the run goes on
 # past a failing step. Full logs go to $OUT (or ./gpu_check_logs); a summary
 # table (step, status, seconds) and the benchmark tables are printed last.
 #   tools/gpu_check.sh    env: BUILD_DIR (build-gpu), JOBS (nproc), GPU_CHECK_BUDGET_S (470),
@@ -108,6 +109,13 @@ for b in "$BUILD_DIR"/bench/bench_*; do [[ -f "$b" && -x "$b" ]] && benches+=("$
 for b in "${benches[@]}"; do
   run_step "$(basename "$b")" 180 "$LOG_DIR/bench.log" env OUT="$LOG_DIR" "$b"
 done
+
+# ---- 7. the PyTorch peer of bench_resnet20 (same model and batch), when python3 has torch ----
+if timeout 60 python3 -c "import torch" >/dev/null 2>&1; then
+  run_step pytorch_resnet20 120 "$LOG_DIR/bench.log" env CYCLONE_COMMIT="$commit" python3 bench/pytorch_resnet20.py
+else
+  record pytorch_resnet20 "skipped(no torch for python3)" 0
+fi
 
 # ---- summary ----
 total=$(($(now_ms) - START_MS))

@@ -1,0 +1,102 @@
+// Times whole training steps of a model from nn::make_model on one device, as the
+// Learner runs them: zero_grad, forward, cross-entropy, backward and (optionally)
+// an SGD step, on one fixed random batch. Host clock with a device sync before
+// and after each step, so launch overhead counts. Used by bench_train_cpu and
+// bench_resnet20.
+#pragma once
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/harness.h"
+#include "nn/functional.h"
+#include "nn/models/model.h"
+#include "optim/sgd.h"
+#include "tensor/device.h"
+#include "tensor/rng.h"
+
+namespace cyclone::bench {
+
+struct TrainBenchConfig {
+  std::string model = "resnet20";
+  int64_t batch = 128;
+  Device device = kCPU;
+  int warmup = 2;
+  int steps = 5;
+  bool optimizer_step = true;  // false: forward + backward only
+  uint64_t seed = 0;
+};
+
+struct TrainBenchResult {
+  Stats time;
+  double first_loss = 0, last_loss = 0;
+  bool optimizer_step = true;
+  // "ok" when the losses are finite and, with SGD steps, training on the one batch
+  // lowered the loss; without them, the loss must not move (same weights, same batch).
+  std::string check() const {
+    const bool finite = std::isfinite(first_loss) && std::isfinite(last_loss);
+    const bool sane = optimizer_step ? last_loss < first_loss
+                                     : std::abs(last_loss - first_loss) <= 1e-4 * std::abs(first_loss);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s loss %.4f -> %.4f", finite && sane ? "ok" : "FAIL", first_loss, last_loss);
+    return buf;
+  }
+};
+
+// A random batch for `model`: N(0, 1) images and labels i*7 % classes.
+struct RandomBatch {
+  Tensor x, y;
+};
+inline RandomBatch random_batch(const std::string& model, int64_t batch, int64_t classes, Device device) {
+  const nn::InputSpec in = nn::model_input(model);
+  std::vector<int64_t> labels(static_cast<size_t>(batch));
+  for (int64_t i = 0; i < batch; ++i) labels[static_cast<size_t>(i)] = (i * 7 + 3) % classes;
+  return {randn({batch, in.channels, in.height, in.width}).to(device), from_vector(labels, {batch}).to(device)};
+}
+
+inline void sync_device(Device d) {
+  if (d.is_cuda()) cuda_synchronize();
+}
+
+// Builds the model (seeded), then times cfg.steps steps after cfg.warmup untimed ones.
+inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
+  manual_seed(cfg.seed);
+  nn::ModelPtr model = nn::make_model(cfg.model);
+  model->to(cfg.device);
+  model->train();
+  const RandomBatch b = random_batch(cfg.model, cfg.batch, model->num_classes(), cfg.device);
+  optim::SgdOptions so;
+  so.lr = 0.01;
+  so.momentum = 0.9;
+  so.weight_decay = 5e-4;
+  optim::SGD opt(model->parameters(), so);
+  auto step = [&] {
+    opt.zero_grad();
+    Tensor loss = nn::functional::cross_entropy(model->forward(b.x), b.y);
+    loss.backward();
+    if (cfg.optimizer_step) opt.step();
+    return loss;
+  };
+  TrainBenchResult r;
+  r.optimizer_step = cfg.optimizer_step;
+  r.first_loss = step().item();
+  for (int i = 1; i < cfg.warmup; ++i) step();
+  using clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  Tensor loss;
+  for (int i = 0; i < cfg.steps; ++i) {
+    sync_device(cfg.device);
+    const auto t0 = clock::now();
+    loss = step();
+    sync_device(cfg.device);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  r.last_loss = loss.item();
+  r.time = summarize(std::move(ms));
+  return r;
+}
+
+}  // namespace cyclone::bench
