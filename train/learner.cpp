@@ -107,6 +107,11 @@ void Learner::apply_schedule(const schedules::Schedule& s, int64_t step) {
   }
 }
 
+int64_t Learner::steps_per_epoch() const {
+  const int64_t bs = train_->options().batch_size;
+  return precomputed_ ? (feat_train_.size(0) + bs - 1) / bs : train_->num_batches();
+}
+
 Tensor Learner::forward_train(const Tensor& x) { return precomputed_ ? model_->head(x) : model_->forward(x); }
 
 Tensor Learner::train_batch(const Tensor& x, const Tensor& y) {
@@ -139,8 +144,7 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
   for (auto& c : callbacks_) cbs.push_back(c.get());
   stop_requested_ = false;
   for (Callback* c : cbs) c->on_fit_begin(*this);
-  const int64_t batches = precomputed_ ? (feat_train_.size(0) + train_->options().batch_size - 1) / train_->options().batch_size
-                                       : train_->num_batches();
+  const int64_t batches = steps_per_epoch();
   auto limit_reached = [&] { return step_limit_ >= 0 && step >= step_limit_; };
   snapshot_files_.clear();
   for (int64_t epoch = start_epoch; epoch < epochs && !stop_requested_ && !limit_reached(); ++epoch) {
@@ -238,8 +242,7 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
 FitResult Learner::fit_one_cycle(int64_t epochs, std::vector<double> max_lr, double pct_start) {
   schedules::OneCycleOptions o;
   o.max_lr = max_lr.size() == 1 ? schedules::PerGroup(max_lr[0]) : schedules::PerGroup(max_lr);
-  o.total_steps = epochs * (precomputed_ ? (feat_train_.size(0) + train_->options().batch_size - 1) / train_->options().batch_size
-                                         : train_->num_batches());
+  o.total_steps = epochs * steps_per_epoch();
   o.pct_start = pct_start;
   o.num_groups = max_lr.size() == 1 ? opt_->num_groups() : 0;
   // Momentum (Adam's beta1) cycles 0.95 -> 0.85 -> 0.95 against the lr (Smith 2018).
@@ -250,8 +253,7 @@ FitResult Learner::fit_one_cycle(int64_t epochs, std::vector<double> max_lr, dou
 FitResult Learner::fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
                             bool snapshots) {
   if (n_cycles < 1) throw std::invalid_argument("fit_sgdr: n_cycles must be >= 1");
-  const int64_t per_epoch = precomputed_ ? (feat_train_.size(0) + train_->options().batch_size - 1) / train_->options().batch_size
-                                         : train_->num_batches();
+  const int64_t per_epoch = steps_per_epoch();
   schedules::SGDROptions o;
   o.lr = lrs.size() == 1 ? schedules::PerGroup(lrs[0]) : schedules::PerGroup(lrs);
   o.cycle_len = schedules::cycle_len_from_epochs(cycle_len, per_epoch);

@@ -117,6 +117,7 @@ class Learner {
   Tensor train_batch(const Tensor& x, const Tensor& y);
   static constexpr size_t kLossReadEvery = 25;  // CUDA: steps between loss reads
   Tensor forward_train(const Tensor& x);
+  int64_t steps_per_epoch() const;  // batches per epoch (over cached features when precomputed)
   std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<double>& lrs) const;
 
   nn::ModelPtr model_;

@@ -205,7 +205,7 @@ Runner add_eval(CLI::App& app) {
                   "into the JSON as \"logits\"")
       ->check(CLI::NonNegativeNumber);
   return [c, tta, dump_logits] {
-    const bool onnx_model = c->model.size() > 5 && c->model.ends_with(".onnx");
+    const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
     Session s = make_session(*c, false);
     const train::Metrics m = *tta ? s.learner->validate_tta() : s.learner->validate();

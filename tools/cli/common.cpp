@@ -19,14 +19,7 @@
 namespace cyclone::cli {
 namespace fs = std::filesystem;
 
-namespace {
 bool is_onnx_file(const std::string& model) { return model.size() > 5 && model.ends_with(".onnx"); }
-
-// The input a --model expects: a built-in model's, or an ONNX graph's declared input shape.
-nn::InputSpec model_input_of(const Common& c) {
-  return is_onnx_file(c.model) ? nn::import_onnx_model(c.model)->input_spec() : nn::model_input(c.model);
-}
-}  // namespace
 
 void add_common(CLI::App& app, Common& c, bool training) {
   app.add_option("--data", c.data, "Dataset SPEC: cifar10:DIR | folder:DIR | fashion-mnist[:DIR] | synthetic")
@@ -95,13 +88,12 @@ data::ImageSet folder_split(const std::string& dir, const std::string& split, co
 }
 }  // namespace
 
-DataPair load_data(const Common& c, bool need_train) {
+DataPair load_data(const Common& c, bool need_train, const nn::InputSpec& in) {
   DataPair d;
   const std::string& spec = c.data;
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon), arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (kind == "synthetic") {
-    const auto in = model_input_of(c);
     const int64_t n_train = c.limit_train > 0 ? c.limit_train : 2000, n_valid = c.limit_valid > 0 ? c.limit_valid : 500;
     d.train = std::make_shared<const data::ImageSet>(data::make_synthetic(n_train, int(in.channels), int(in.height), int(in.width), 10, c.seed + 1));
     d.valid = std::make_shared<const data::ImageSet>(data::make_synthetic(n_valid, int(in.channels), int(in.height), int(in.width), 10, c.seed + 2));
@@ -153,10 +145,10 @@ Session make_session(const Common& c, bool need_train) {
   manual_seed(c.seed);
   Session s;
   s.device = pick_device(c.device);
-  s.data = load_data(c, need_train);
   // An .onnx --model is imported as a graph (body = all but its classifier, head = the classifier).
   const std::shared_ptr<nn::OnnxModel> onnx = is_onnx_file(c.model) ? nn::import_onnx_model(c.model) : nullptr;
   const auto in = onnx ? onnx->input_spec() : nn::model_input(c.model);
+  s.data = load_data(c, need_train, in);
   const data::ImageSet& probe = *s.data.valid;
   if (probe.channels != in.channels || probe.height != in.height || probe.width != in.width) {
     throw std::invalid_argument("--model " + c.model + " expects " + std::to_string(in.channels) + "x" +

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/image_set.h"
+#include "nn/models/model.h"
 #include "train/learner.h"
 
 namespace cyclone::cli {
@@ -41,9 +42,12 @@ struct DataPair {
 
 // SPEC forms: cifar10:DIR (binary layout), folder:DIR (image folder; DIR may be a
 // split folder or the parent of train/ and test/), fashion-mnist[:DIR], synthetic.
-DataPair load_data(const Common& c, bool need_train);
+// `in` is the model's input shape (synthetic data is generated to match it).
+DataPair load_data(const Common& c, bool need_train, const nn::InputSpec& in);
 
 Device pick_device(const std::string& name);
+// True when --model names an ONNX file (an imported graph, which carries its weights).
+bool is_onnx_file(const std::string& model);
 std::string resolve_normalize(const Common& c, const DataPair& d);
 
 struct Session {

@@ -36,7 +36,7 @@ Runner add_finetune(CLI::App& app) {
   sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
   sub->add_option("--num-it", a->num_it, "lr_find iterations")->capture_default_str();
   return [c, a] {
-    const bool onnx_model = c->model.size() > 5 && c->model.ends_with(".onnx");
+    const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
     if (a->ratio < 1) throw std::invalid_argument("finetune: --ratio must be >= 1");
     Session s = make_session(*c, true);
