@@ -5,11 +5,15 @@
 //   dcols_g = W_g^T @ dout_g,  dx = col2im(dcols)
 //   dbias  = sum of dout over N, H, W
 // 1x1 stride-1 unpadded convs skip im2col: cols is x with C moved first.
+// That is the CUDA strategy. On the CPU, kernels/cpu/conv.h does the same
+// products one image at a time, so the columns stay in cache and the backward
+// recomputes them from x instead of keeping them alive.
 #include <stdexcept>
 #include <string>
 
 #include "autograd/functions.h"
 #include "autograd/node.h"
+#include "kernels/cpu/conv.h"
 #include "kernels/nn_contract.h"
 #include "nn/functional.h"
 #include "tensor/dispatch.h"
@@ -69,6 +73,34 @@ void check_conv_inputs(const Tensor& x, const Tensor& w, const Tensor& b, const 
   dispatch::common_device({x, w, b}, "conv2d");
 }
 
+// The CPU path: per-image kernels, x (not the columns) saved for the backward.
+Tensor conv2d_per_image(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Tensor& x, const Tensor& w,
+                        const ConvGeometry& g, int64_t groups) {
+  const kernels::cpu::ConvShape s{g, w.size(0), groups};
+  Tensor out = empty({g.n, s.k, g.out_h(), g.out_w()}, TensorOptions().on(x.device()));
+  kernels::cpu::conv2d_forward(x.data<float>(), w.data<float>(), s, out.data<float>());
+  if (bias.defined()) {
+    NoGradGuard no_grad;
+    out = add(out, bias.view({1, s.k, 1, 1}));
+  }
+  const bool has_bias = bias.defined();
+  const bool need_x = x0.requires_grad(), need_w = w0.requires_grad();
+  return record("Conv2dBackward", {x0, w0, bias}, out, [s, x, w, has_bias, need_x, need_w](const Tensor& dy0) {
+    const Tensor dy = dy0.contiguous();
+    Tensor dx, dw;
+    if (need_w) {
+      dw = empty(w.shape(), TensorOptions().on(dy.device()));
+      kernels::cpu::conv2d_backward_weight(x.data<float>(), dy.data<float>(), s, dw.data<float>());
+    }
+    if (need_x) {
+      dx = empty(x.shape(), TensorOptions().on(dy.device()));
+      kernels::cpu::conv2d_backward_input(dy.data<float>(), w.data<float>(), s, dx.data<float>());
+    }
+    Tensor db = has_bias ? sum(dy, {0, 2, 3}) : Tensor();
+    return std::vector<Tensor>{dx, dw, db};
+  });
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv2dOptions& o) {
@@ -83,6 +115,7 @@ Tensor conv2d(const Tensor& x0, const Tensor& w0, const Tensor& bias, const Conv
     throw std::invalid_argument("conv2d: input " + shape_str(x.shape()) + " is too small for kernel " +
                                 std::to_string(g.kh) + "x" + std::to_string(g.kw) + " with this padding/dilation");
   }
+  if (x.device().is_cpu()) return conv2d_per_image(x0, w0, bias, x, w, g, groups);
   Tensor out;
   Tensor cols;
   {

@@ -8,6 +8,26 @@
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cpu {
+namespace {
+
+// The output columns ox in [lo, hi) whose input column ix = ox * stride + offset lies
+// in [0, width); the others read padding.
+struct ValidRange {
+  int64_t lo, hi, offset;
+};
+
+ValidRange valid_range(int64_t out_w, int64_t stride, int64_t offset, int64_t width) {
+  // Smallest ox with ox * stride + offset >= 0, and smallest with >= width.
+  auto first_at_least = [&](int64_t bound) {
+    const int64_t need = bound - offset;
+    const int64_t ox = need <= 0 ? 0 : (need + stride - 1) / stride;
+    return std::min(ox, out_w);
+  };
+  const int64_t lo = first_at_least(0);
+  return {lo, std::max(lo, first_at_least(width)), offset};
+}
+
+}  // namespace
 
 // Row r = (ch*kh + i)*kw + j of cols holds, for every output pixel of every
 // image, the input value that kernel tap (i, j) of channel ch sees.
@@ -17,6 +37,7 @@ void im2col(const float* x, const ConvGeometry& g, float* cols) {
   parallel_for(rows, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(ncols, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t j = r % g.kw, i = (r / g.kw) % g.kh, ch = r / (g.kw * g.kh);
+      const ValidRange xs = valid_range(ow, g.sw, j * g.dw - g.pw, g.w);
       float* out = cols + r * ncols;
       for (int64_t b = 0; b < g.n; ++b) {
         const float* plane = x + (b * g.c + ch) * g.h * g.w;
@@ -26,11 +47,14 @@ void im2col(const float* x, const ConvGeometry& g, float* cols) {
             std::fill(out, out + ow, 0.f);
             continue;
           }
-          const float* src = plane + iy * g.w;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * g.sw - g.pw + j * g.dw;
-            out[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0.f;
+          const float* row = plane + iy * g.w;
+          std::fill(out, out + xs.lo, 0.f);
+          if (g.sw == 1) {
+            std::copy(row + xs.lo + xs.offset, row + xs.hi + xs.offset, out + xs.lo);
+          } else {
+            for (int64_t ox = xs.lo; ox < xs.hi; ++ox) out[ox] = row[ox * g.sw + xs.offset];
           }
+          std::fill(out + xs.hi, out + ow, 0.f);
         }
       }
     }
@@ -50,13 +74,15 @@ void col2im(const float* cols, const ConvGeometry& g, float* x) {
       for (int64_t i = 0; i < g.kh; ++i) {
         for (int64_t j = 0; j < g.kw; ++j) {
           const float* src = cols + ((ch * g.kh + i) * g.kw + j) * ncols + b * oh * ow;
+          const ValidRange xs = valid_range(ow, g.sw, j * g.dw - g.pw, g.w);
           for (int64_t oy = 0; oy < oh; ++oy, src += ow) {
             const int64_t iy = oy * g.sh - g.ph + i * g.dh;
             if (iy < 0 || iy >= g.h) continue;
-            float* dst = plane + iy * g.w;
-            for (int64_t ox = 0; ox < ow; ++ox) {
-              const int64_t ix = ox * g.sw - g.pw + j * g.dw;
-              if (ix >= 0 && ix < g.w) dst[ix] += src[ox];
+            float* row = plane + iy * g.w;
+            if (g.sw == 1) {
+              for (int64_t ox = xs.lo; ox < xs.hi; ++ox) row[ox + xs.offset] += src[ox];
+            } else {
+              for (int64_t ox = xs.lo; ox < xs.hi; ++ox) row[ox * g.sw + xs.offset] += src[ox];
             }
           }
         }

@@ -4,6 +4,7 @@
 
 #include "kernels/contract.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/strided.h"
 #include "kernels/philox.h"
 
 namespace cyclone::kernels::cpu {
@@ -14,7 +15,8 @@ void copy_typed(const S* src, Layout ls, D* dst, Layout ld, int64_t n) {
     if (ls.contiguous && ld.contiguous) {
       for (int64_t i = b; i < e; ++i) dst[i] = static_cast<D>(src[i]);
     } else {
-      for (int64_t i = b; i < e; ++i) dst[ld.offset(i)] = static_cast<D>(src[ls.offset(i)]);
+      Cursor cs(ls, b), cd(ld, b);
+      for (int64_t i = b; i < e; ++i, cs.next(), cd.next()) dst[cd.offset()] = static_cast<D>(src[cs.offset()]);
     }
   });
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
 
 namespace cyclone::kernels::cpu {
 namespace {
@@ -30,28 +31,54 @@ inline float load_b(const GemmArgs& g, const float* b, int64_t p, int64_t j) {
 }
 
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: panel r, step p holds MR values.
+// Rows of a non-transposed A are read one at a time, each contiguously (reading MR rows
+// side by side thrashes the L1 when lda is a power of two).
 void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
-  for (int64_t ir = 0; ir < mc; ir += MR) {
+  for (int64_t ir = 0; ir < mc; ir += MR, out += MR * kc) {
     const int64_t rows = std::min<int64_t>(MR, mc - ir);
+    if (!g.trans_a) {
+      for (int64_t r = 0; r < MR; ++r) {
+        if (r >= rows) {
+          for (int64_t p = 0; p < kc; ++p) out[p * MR + r] = 0.f;
+          continue;
+        }
+        const float* src = a + (i0 + ir + r) * g.lda + p0;
+        for (int64_t p = 0; p < kc; ++p) out[p * MR + r] = src[p];
+      }
+      continue;
+    }
     for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t r = 0; r < MR; ++r) *out++ = r < rows ? load_a(g, a, i0 + ir + r, p0 + p) : 0.f;
+      const float* src = a + (p0 + p) * g.lda + i0 + ir;
+      for (int64_t r = 0; r < MR; ++r) out[p * MR + r] = r < rows ? src[r] : 0.f;
     }
   }
 }
 
-// Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns.
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns. A transposed B is read one
+// source row (one panel column) at a time, contiguously, for the same reason as pack_a.
 void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
   const int64_t panels = (nc + NR - 1) / NR;
   parallel_for(panels, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t jr = q * NR, cols = std::min<int64_t>(NR, nc - jr);
       float* dst = out + q * NR * kc;
-      for (int64_t p = 0; p < kc; ++p) {
-        if (!g.trans_b && cols == NR) {
-          std::memcpy(dst, b + (p0 + p) * g.ldb + j0 + jr, NR * sizeof(float));
-          dst += NR;
+      if (g.trans_b) {
+        for (int64_t c = 0; c < NR; ++c) {
+          if (c >= cols) {
+            for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = 0.f;
+            continue;
+          }
+          const float* src = b + (j0 + jr + c) * g.ldb + p0;
+          for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = src[p];
+        }
+        continue;
+      }
+      for (int64_t p = 0; p < kc; ++p, dst += NR) {
+        const float* src = b + (p0 + p) * g.ldb + j0 + jr;
+        if (cols == NR) {
+          std::memcpy(dst, src, NR * sizeof(float));
         } else {
-          for (int64_t c = 0; c < NR; ++c) *dst++ = c < cols ? load_b(g, b, p0 + p, j0 + jr + c) : 0.f;
+          for (int64_t c = 0; c < NR; ++c) dst[c] = c < cols ? src[c] : 0.f;
         }
       }
     }
@@ -104,24 +131,18 @@ bool detect_avx2() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-struct AlignedBuf {
-  float* p = nullptr;
-  explicit AlignedBuf(size_t n) : p(static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64))) {}
-  ~AlignedBuf() { std::free(p); }
-  AlignedBuf(const AlignedBuf&) = delete;
-  AlignedBuf& operator=(const AlignedBuf&) = delete;
-};
+thread_local Scratch t_pack_a, t_pack_b;
 
 void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
   static const bool avx2 = detect_avx2();
   auto micro = avx2 ? micro_avx2 : micro_generic;
-  AlignedBuf bp(static_cast<size_t>(KC * ((std::min(NC, g.n) + NR - 1) / NR * NR)));
+  float* const bp = t_pack_b.get(static_cast<size_t>(KC * ((std::min(NC, g.n) + NR - 1) / NR * NR)));
   for (int64_t jc = 0; jc < g.n; jc += NC) {
     const int64_t nc = std::min(NC, g.n - jc);
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
       const bool first = pc == 0;
-      pack_b(g, b, pc, kc, jc, nc, bp.p);
+      pack_b(g, b, pc, kc, jc, nc, bp);
       // Tasks are (row block, column chunk) pairs, so skinny products (few output
       // channels, e.g. a 16-channel conv) still use every thread. Each C element
       // belongs to one task and sums in a fixed order: results do not depend on threads.
@@ -129,14 +150,14 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
       const int64_t want = std::max<int64_t>(1, 4 * num_threads() / mblocks);
       const int64_t chunk = std::max<int64_t>(1, (panels + want - 1) / want), nchunks = (panels + chunk - 1) / chunk;
       parallel_for(mblocks * nchunks, 1, [&](int64_t t0, int64_t t1) {
-        AlignedBuf ap(static_cast<size_t>(MC * kc));
+        float* const ap = t_pack_a.get(static_cast<size_t>(MC * kc));
         alignas(32) float acc[MR * NR];
         int64_t packed_blk = -1;
         for (int64_t t = t0; t < t1; ++t) {
           const int64_t blk = t / nchunks, ch = t % nchunks;
           const int64_t ic = blk * MC, mc = std::min(MC, g.m - ic);
           if (blk != packed_blk) {
-            pack_a(g, a, ic, mc, pc, kc, ap.p);
+            pack_a(g, a, ic, mc, pc, kc, ap);
             packed_blk = blk;
           }
           const int64_t j_end = std::min(nc, (ch + 1) * chunk * NR);
@@ -144,13 +165,16 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
             const int64_t cols = std::min<int64_t>(NR, nc - jr);
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t rows = std::min<int64_t>(MR, mc - ir);
-              micro(kc, ap.p + ir * kc, bp.p + (jr / NR) * NR * kc, acc);
+              micro(kc, ap + ir * kc, bp + (jr / NR) * NR * kc, acc);
               for (int64_t r = 0; r < rows; ++r) {
                 float* crow = c + (ic + ir + r) * g.ldc + jc + jr;
                 const float* arow = acc + r * NR;
-                for (int64_t j = 0; j < cols; ++j) {
-                  const float prev = first ? (g.beta == 0.f ? 0.f : g.beta * crow[j]) : crow[j];
-                  crow[j] = prev + g.alpha * arow[j];
+                if (!first) {
+                  for (int64_t j = 0; j < cols; ++j) crow[j] += g.alpha * arow[j];
+                } else if (g.beta == 0.f) {
+                  for (int64_t j = 0; j < cols; ++j) crow[j] = g.alpha * arow[j];
+                } else {
+                  for (int64_t j = 0; j < cols; ++j) crow[j] = g.beta * crow[j] + g.alpha * arow[j];
                 }
               }
             }

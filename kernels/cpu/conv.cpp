@@ -1,0 +1,118 @@
+// CPU convolution one image at a time (see conv.h). Per image and group g:
+//   y_g     = W_g @ cols_g                     [K/g, Ho*Wo]
+//   dcols_g = W_g^T @ dy_g,  dx = col2im(dcols)
+//   dW_g   += dy_g @ cols_g^T                  (summed over images)
+// A 1x1, stride-1, unpadded conv uses the image itself as cols.
+#include "kernels/cpu/conv.h"
+
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "kernels/contract.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scratch.h"
+
+namespace cyclone::kernels::cpu {
+namespace {
+
+struct Dims {
+  int64_t kg, ckk_g, ckk, hw_in, hw_out;
+  bool pointwise;
+  ConvGeometry one;  // the geometry of a single image
+};
+
+Dims dims_of(const ConvShape& s) {
+  const ConvGeometry& g = s.g;
+  Dims d;
+  d.kg = s.k / s.groups;
+  d.ckk = g.c * g.kh * g.kw;
+  d.ckk_g = d.ckk / s.groups;
+  d.hw_in = g.h * g.w;
+  d.hw_out = g.out_h() * g.out_w();
+  d.pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  d.one = g;
+  d.one.n = 1;
+  return d;
+}
+
+// C[i] = op(A[i]) @ op(B[i]) + beta C[i] for each group i; op(A) is m x k, op(B) k x n,
+// and the groups' blocks lie back to back.
+void group_gemm(int64_t groups, int64_t m, int64_t n, int64_t k, const float* a, bool ta, const float* b, bool tb,
+                float* c, float beta) {
+  GemmArgs args;
+  args.batch = groups;
+  args.m = m; args.n = n; args.k = k;
+  args.a = a; args.lda = ta ? m : k; args.stride_a = m * k; args.trans_a = ta;
+  args.b = b; args.ldb = tb ? k : n; args.stride_b = k * n; args.trans_b = tb;
+  args.c = c; args.ldc = n; args.stride_c = m * n;
+  args.beta = beta;
+  gemm(args);
+}
+
+// Runs fn(first, last, workspace) over [0, n) work items. With at least as many items
+// as threads, threads take contiguous ranges and everything inside runs single-threaded;
+// otherwise one range runs here and the kernels inside use the threads.
+void for_each_range(int64_t n, int64_t workspace, const std::function<void(int64_t, int64_t, float*)>& fn) {
+  auto run = [&](int64_t i0, int64_t i1) {
+    thread_local Scratch ws;
+    fn(i0, i1, ws.get(static_cast<size_t>(std::max<int64_t>(workspace, 1))));
+  };
+  if (n >= num_threads()) {
+    parallel_for(n, 1, run);
+  } else {
+    run(0, n);
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y) {
+  const Dims d = dims_of(s);
+  for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* cols) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const float* xb = x + b * s.g.c * d.hw_in;
+      if (!d.pointwise) im2col(xb, d.one, cols);
+      group_gemm(s.groups, d.kg, d.hw_out, d.ckk_g, w, false, d.pointwise ? xb : cols, false, y + b * s.k * d.hw_out,
+                 0.f);
+    }
+  });
+}
+
+void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx) {
+  const Dims d = dims_of(s);
+  for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* dcols) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dxb = dx + b * s.g.c * d.hw_in;
+      group_gemm(s.groups, d.ckk_g, d.hw_out, d.kg, w, true, dy + b * s.k * d.hw_out, false,
+                 d.pointwise ? dxb : dcols, 0.f);
+      if (!d.pointwise) col2im(dcols, d.one, dxb);
+    }
+  });
+}
+
+void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw) {
+  const Dims d = dims_of(s);
+  const int64_t wsize = s.k * d.ckk_g, chunks = (s.g.n + kWeightChunk - 1) / kWeightChunk;
+  std::vector<float> partial(static_cast<size_t>(chunks * wsize));
+  for_each_range(chunks, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t c0, int64_t c1, float* cols) {
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      const int64_t b_end = std::min(s.g.n, (ch + 1) * kWeightChunk);
+      for (int64_t b = ch * kWeightChunk; b < b_end; ++b) {
+        const float* xb = x + b * s.g.c * d.hw_in;
+        if (!d.pointwise) im2col(xb, d.one, cols);
+        group_gemm(s.groups, d.kg, d.ckk_g, d.hw_out, dy + b * s.k * d.hw_out, false, d.pointwise ? xb : cols, true,
+                   partial.data() + ch * wsize, b == ch * kWeightChunk ? 0.f : 1.f);
+      }
+    }
+  });
+  parallel_for(wsize, 1 << 12, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float acc = partial[static_cast<size_t>(i)];
+      for (int64_t ch = 1; ch < chunks; ++ch) acc += partial[static_cast<size_t>(ch * wsize + i)];
+      dw[i] = acc;
+    }
+  });
+}
+
+}  // namespace cyclone::kernels::cpu
