@@ -85,19 +85,32 @@ void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j
   });
 }
 
-// acc[MR][NR] = sum_p A_panel[p][:] (x) B_panel[p][:]
-void micro_generic(int64_t kc, const float* a, const float* b, float* acc) {
-  float c[MR][NR] = {};
+// C tile (MR x NR, row stride ldc) = [C +] sum_p A_panel[p][:] (x) B_panel[p][:]
+void micro_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  float t[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int r = 0; r < MR; ++r) {
       const float av = a[p * MR + r];
-      for (int j = 0; j < NR; ++j) c[r][j] += av * b[p * NR + j];
+      for (int j = 0; j < NR; ++j) t[r][j] += av * b[p * NR + j];
     }
   }
-  std::memcpy(acc, c, sizeof c);
+  for (int r = 0; r < MR; ++r) {
+    for (int j = 0; j < NR; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + t[r][j] : t[r][j];
+  }
 }
 
-__attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, const float* b, float* acc) {
+// row[0:16] = [row +] (lo, hi)
+__attribute__((target("avx2,fma"))) inline void store_row_avx2(float* row, bool accumulate, __m256 lo, __m256 hi) {
+  if (accumulate) {
+    lo = _mm256_add_ps(_mm256_loadu_ps(row), lo);
+    hi = _mm256_add_ps(_mm256_loadu_ps(row + 8), hi);
+  }
+  _mm256_storeu_ps(row, lo);
+  _mm256_storeu_ps(row + 8, hi);
+}
+
+__attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                                    bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
@@ -118,12 +131,9 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, 
     a += MR;
     b += NR;
   }
-  _mm256_storeu_ps(acc + 0, c00); _mm256_storeu_ps(acc + 8, c01);
-  _mm256_storeu_ps(acc + 16, c10); _mm256_storeu_ps(acc + 24, c11);
-  _mm256_storeu_ps(acc + 32, c20); _mm256_storeu_ps(acc + 40, c21);
-  _mm256_storeu_ps(acc + 48, c30); _mm256_storeu_ps(acc + 56, c31);
-  _mm256_storeu_ps(acc + 64, c40); _mm256_storeu_ps(acc + 72, c41);
-  _mm256_storeu_ps(acc + 80, c50); _mm256_storeu_ps(acc + 88, c51);
+  store_row_avx2(c, accumulate, c00, c01); store_row_avx2(c + ldc, accumulate, c10, c11);
+  store_row_avx2(c + 2 * ldc, accumulate, c20, c21); store_row_avx2(c + 3 * ldc, accumulate, c30, c31);
+  store_row_avx2(c + 4 * ldc, accumulate, c40, c41); store_row_avx2(c + 5 * ldc, accumulate, c50, c51);
 }
 
 bool detect_avx2() {
@@ -136,12 +146,14 @@ thread_local Scratch t_pack_a, t_pack_b;
 void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
   static const bool avx2 = detect_avx2();
   auto micro = avx2 ? micro_avx2 : micro_generic;
+  const float alpha = g.alpha, beta = g.beta;
   float* const bp = t_pack_b.get(static_cast<size_t>(KC * ((std::min(NC, g.n) + NR - 1) / NR * NR)));
   for (int64_t jc = 0; jc < g.n; jc += NC) {
     const int64_t nc = std::min(NC, g.n - jc);
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
       const bool first = pc == 0;
+      const bool direct = alpha == 1.f && (!first || beta == 0.f || beta == 1.f);
       pack_b(g, b, pc, kc, jc, nc, bp);
       // Tasks are (row block, column chunk) pairs, so skinny products (few output
       // channels, e.g. a 16-channel conv) still use every thread. Each C element
@@ -165,16 +177,22 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
             const int64_t cols = std::min<int64_t>(NR, nc - jr);
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t rows = std::min<int64_t>(MR, mc - ir);
-              micro(kc, ap + ir * kc, bp + (jr / NR) * NR * kc, acc);
+              float* ctile = c + (ic + ir) * g.ldc + jc + jr;
+              // Full tiles with alpha 1 go straight to C (same arithmetic as the loop below).
+              if (rows == MR && cols == NR && direct) {
+                micro(kc, ap + ir * kc, bp + (jr / NR) * NR * kc, ctile, g.ldc, !first || beta == 1.f);
+                continue;
+              }
+              micro(kc, ap + ir * kc, bp + (jr / NR) * NR * kc, acc, NR, false);
               for (int64_t r = 0; r < rows; ++r) {
-                float* crow = c + (ic + ir + r) * g.ldc + jc + jr;
+                float* crow = ctile + r * g.ldc;
                 const float* arow = acc + r * NR;
                 if (!first) {
-                  for (int64_t j = 0; j < cols; ++j) crow[j] += g.alpha * arow[j];
-                } else if (g.beta == 0.f) {
-                  for (int64_t j = 0; j < cols; ++j) crow[j] = g.alpha * arow[j];
+                  for (int64_t j = 0; j < cols; ++j) crow[j] += alpha * arow[j];
+                } else if (beta == 0.f) {
+                  for (int64_t j = 0; j < cols; ++j) crow[j] = alpha * arow[j];
                 } else {
-                  for (int64_t j = 0; j < cols; ++j) crow[j] = g.beta * crow[j] + g.alpha * arow[j];
+                  for (int64_t j = 0; j < cols; ++j) crow[j] = beta * crow[j] + alpha * arow[j];
                 }
               }
             }
