@@ -1,14 +1,11 @@
-// Whole-file reads (plain or gzipped), atomic writes and a bounds-checked byte cursor.
+// Gzip-transparent whole-file reads, a bounds-checked byte cursor and little-endian writers.
 #include "data/file_io.h"
 
 #include <zlib.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace cyclone::data {
@@ -22,20 +19,6 @@ std::string gz_message(gzFile file, const std::string& path, int& code) {
 }
 
 }  // namespace
-
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    if (size < 0) throw std::runtime_error(path + ": cannot determine file size");
-    in.seekg(0, std::ios::beg);
-    std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-        throw std::runtime_error(path + ": read failed after " + std::to_string(in.gcount()) + " of " +
-                                 std::to_string(size) + " bytes");
-    return bytes;
-}
 
 std::vector<uint8_t> read_maybe_gzipped(const std::string& path) {
     gzFile file = gzopen(path.c_str(), "rb");
@@ -61,34 +44,6 @@ std::vector<uint8_t> read_maybe_gzipped(const std::string& path) {
     if (code != Z_OK && code != Z_STREAM_END)
         throw std::runtime_error(path + ": corrupt or truncated data (" + msg + ")");
     return bytes;
-}
-
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error(path + ": cannot open temp file " + tmp + " for writing (" +
-                                           std::strerror(errno) + ")");
-        try {
-            write(out);
-        } catch (...) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw;
-        }
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(path + ": write failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(path + ": cannot rename temp file into place (" + ec.message() + ")");
-    }
 }
 
 const uint8_t* ByteReader::take(size_t count, const char* what) {

@@ -1,5 +1,6 @@
-// Small file helpers shared by the dataset readers and writers: whole-file reads,
-// atomic writes (temp file + rename), and a bounds-checked byte cursor.
+// Small file helpers for the dataset readers and writers: gzip-transparent reads,
+// a bounds-checked byte cursor and little-endian writers. Whole-file reads and
+// atomic writes come from io/file_io.h.
 #pragma once
 
 #include <cstdint>
@@ -8,17 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "io/file_io.h"
+
 namespace cyclone::data {
 
-// Whole file as bytes; throws std::runtime_error naming the file if it cannot be read.
-std::vector<uint8_t> read_file_bytes(const std::string& path);
+using io::read_file_bytes;
+using io::write_file_atomic;
 
 // Whole file through zlib, so gzipped and plain files both work.
 std::vector<uint8_t> read_maybe_gzipped(const std::string& path);
-
-// Calls write(stream) on a temp file next to `path`, then renames it over `path`,
-// so readers never see a half-written file. Throws naming the file on any error.
-void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 
 // Reads fixed-size fields from a byte buffer; every overrun throws naming the file.
 class ByteReader {

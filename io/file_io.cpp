@@ -1,9 +1,12 @@
 // Whole-file reads and atomic temp-file-then-rename writes.
 #include "io/file_io.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -11,28 +14,35 @@ namespace cyclone::io {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error(path + ": cannot open for reading: " + std::strerror(errno));
+  if (!in) throw std::runtime_error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
   const std::streamoff size = in.tellg();
   if (size < 0) throw std::runtime_error(path + ": cannot determine file size");
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw std::runtime_error(path + ": read failed");
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw std::runtime_error(path + ": read failed after " + std::to_string(in.gcount()) + " of " +
+                             std::to_string(size) + " bytes");
+  }
   return bytes;
 }
 
+std::string atomic_temp_path(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = atomic_temp_path(path);
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+    if (!out) {
+      throw std::runtime_error(path + ": cannot open temp file " + tmp + " for writing (" + std::strerror(errno) + ")");
+    }
     write(out);
     out.flush();
-    if (!out) throw std::runtime_error(tmp + ": write failed (disk full?)");
+    if (!out) throw std::runtime_error(path + ": write failed (disk full?)");
     out.close();
-    if (!out) throw std::runtime_error(tmp + ": close failed");
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw std::runtime_error(path + ": cannot rename " + tmp + " over it: " + std::strerror(errno));
+    if (!out) throw std::runtime_error(path + ": closing " + tmp + " failed");
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw std::runtime_error(path + ": cannot rename " + tmp + " over it (" + ec.message() + ")");
   } catch (...) {
     std::remove(tmp.c_str());
     throw;

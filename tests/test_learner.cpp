@@ -6,6 +6,7 @@
 
 #include "data/idx.h"
 #include "data/synthetic.h"
+#include "io/file_io.h"
 #include "nn/functional.h"
 #include "nn/models/model.h"
 #include "schedules/classic.h"
@@ -113,7 +114,7 @@ TEST_CASE("resuming from a checkpoint is bit-identical to an uninterrupted run (
     first->add_callback(std::make_shared<CrashAt>(crash, ckpt));
     first->fit(epochs, one_cycle(total));
     REQUIRE(std::filesystem::exists(ckpt));
-    CHECK(!std::filesystem::exists(ckpt + ".tmp"));  // written atomically
+    CHECK(!std::filesystem::exists(io::atomic_temp_path(ckpt)));  // written atomically
     auto resumed = make_learner(99);  // different init: everything must come from the checkpoint
     manual_seed(12345);               // and a disturbed RNG
     resumed->load_checkpoint(ckpt);

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/file_io.h"
 #include "io/npy.h"
 #include "io/npz.h"
 #include "io/zip.h"
@@ -135,7 +136,7 @@ TEST_CASE("save_npz / load_npz round trip, stored and deflated, written atomical
     CAPTURE(compress);
     fx::TempFile file(compress ? "rt_deflated.npz" : "rt_stored.npz");
     save_npz(file.name, arrays, compress);
-    CHECK_FALSE(std::filesystem::exists(file.name + ".tmp"));
+    CHECK_FALSE(std::filesystem::exists(atomic_temp_path(file.name)));
     const auto back = load_npz(file.name);
     CHECK(same(arrays, back));
     CHECK(back.at("scalar").shape.empty());
@@ -155,7 +156,7 @@ TEST_CASE("a failed save leaves the existing file untouched") {
   bad.bytes.pop_back();
   CHECK_THROWS_AS(save_npz(file.name, {{"bad", bad}}, false), std::invalid_argument);
   CHECK(fx::read_bytes(file.name) == before);
-  CHECK_FALSE(std::filesystem::exists(file.name + ".tmp"));
+  CHECK_FALSE(std::filesystem::exists(atomic_temp_path(file.name)));
 }
 
 TEST_CASE("zip64 records and extra fields (forced on small data) read back") {
