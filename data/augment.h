@@ -14,19 +14,19 @@
 namespace cyclone::data {
 
 struct AugmentConfig {
-    int crop_padding = 0;             // random crop after padding by this much; 0 = no crop
-    PadMode pad_mode = PadMode::zero;
-    bool flip = false;                // horizontal flip with probability flip_p
-    float flip_p = 0.5f;
-    int cutout = 0;                   // side of the zeroed square; 0 = no cutout
-    std::string normalize = "none";   // a normalize_preset name
+  int crop_padding = 0;  // random crop after padding by this much; 0 = no crop
+  PadMode pad_mode = PadMode::zero;
+  bool flip = false;  // horizontal flip with probability flip_p
+  float flip_p = 0.5f;
+  int cutout = 0;                  // side of the zeroed square; 0 = no cutout
+  std::string normalize = "none";  // a normalize_preset name
 };
 
 // The random choices for one sample.
 struct AugmentDraws {
-    int64_t top = 0, left = 0;  // crop offset into the padded image, each in [0, 2*crop_padding]
-    bool flip = false;
-    int64_t cy = 0, cx = 0;     // cutout centre, uniform over the image
+  int64_t top = 0, left = 0;  // crop offset into the padded image, each in [0, 2*crop_padding]
+  bool flip = false;
+  int64_t cy = 0, cx = 0;  // cutout centre, uniform over the image
 };
 
 // Draws for dataset image `index`; each transform uses its own stream.

@@ -21,143 +21,144 @@ constexpr uint64_t kMaxHeaderBytes = 64 + 256 * (4 + kMaxNameBytes);
 
 // FNV-1a, 64-bit.
 struct Fnv1a {
-    uint64_t h = 14695981039346656037ull;
-    void bytes(const void* data, size_t count) {
-        const auto* p = static_cast<const uint8_t*>(data);
-        for (size_t i = 0; i < count; ++i) h = (h ^ p[i]) * 1099511628211ull;
-    }
-    void text(const std::string& s) { bytes(s.data(), s.size() + 1); }  // with the '\0' as separator
-    void u64(uint64_t v) { bytes(&v, sizeof v); }
+  uint64_t h = 14695981039346656037ull;
+  void bytes(const void* data, size_t count) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < count; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  }
+  void text(const std::string& s) { bytes(s.data(), s.size() + 1); }  // with the '\0' as separator
+  void u64(uint64_t v) { bytes(&v, sizeof v); }
 };
 
 }  // namespace
 
 uint64_t folder_fingerprint(const FolderListing& listing, const std::string& folder, const LoadOptions& options) {
-    Fnv1a f;
-    f.u64(kVersion);
-    f.u64(static_cast<uint64_t>(options.channels));
-    f.u64(static_cast<uint64_t>(options.limit_per_class));
-    for (const std::string& name : listing.class_names) f.text(name);
-    for (const FolderEntry& entry : listing.files) {
-        f.text(std::filesystem::path(entry.path).lexically_relative(folder).generic_string());
-        f.u64(entry.bytes);
-        f.u64(static_cast<uint64_t>(entry.label));
-    }
-    return f.h;
+  Fnv1a f;
+  f.u64(kVersion);
+  f.u64(static_cast<uint64_t>(options.channels));
+  f.u64(static_cast<uint64_t>(options.limit_per_class));
+  for (const std::string& name : listing.class_names) f.text(name);
+  for (const FolderEntry& entry : listing.files) {
+    f.text(std::filesystem::path(entry.path).lexically_relative(folder).generic_string());
+    f.u64(entry.bytes);
+    f.u64(static_cast<uint64_t>(entry.label));
+  }
+  return f.h;
 }
 
 void convert_image_folder_to_cifar(const std::string& folder, const std::string& out_path, const LoadOptions& options) {
-    save_cifar10_binary(load_image_folder(folder, options), out_path);
+  save_cifar10_binary(load_image_folder(folder, options), out_path);
 }
 
 void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path) {
-    check_image_set(set, path);
-    write_file_atomic(path, [&](std::ostream& out) {
-        out.write(kMagic, sizeof kMagic);
-        put_u32_le(out, kVersion);
-        put_u64_le(out, fingerprint);
-        for (int64_t v : {set.n, set.channels, set.height, set.width}) put_u64_le(out, static_cast<uint64_t>(v));
-        put_u32_le(out, static_cast<uint32_t>(set.class_names.size()));
-        for (const std::string& name : set.class_names) put_string_le32(out, name);
-        write_label_records(set, out, path);
-    });
+  check_image_set(set, path);
+  write_file_atomic(path, [&](std::ostream& out) {
+    out.write(kMagic, sizeof kMagic);
+    put_u32_le(out, kVersion);
+    put_u64_le(out, fingerprint);
+    for (int64_t v : {set.n, set.channels, set.height, set.width}) put_u64_le(out, static_cast<uint64_t>(v));
+    put_u32_le(out, static_cast<uint32_t>(set.class_names.size()));
+    for (const std::string& name : set.class_names) put_string_le32(out, name);
+    write_label_records(set, out, path);
+  });
 }
 
 CacheHeader read_cache_header(const std::string& path) {
-    std::error_code ec;
-    const uint64_t file_size = std::filesystem::file_size(path, ec);
-    if (ec) throw std::runtime_error(path + ": cannot read decode cache (" + ec.message() + ")");
-    std::ifstream file(path, std::ios::binary);
-    std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(file_size, kMaxHeaderBytes)));
-    if (!file || !file.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size())))
-        throw std::runtime_error(path + ": cannot read decode cache header");
-    ByteReader in(head, path);
-    const uint8_t* magic = in.take(sizeof kMagic, "magic");
-    if (!std::equal(magic, magic + sizeof kMagic, kMagic)) throw std::runtime_error(path + ": not a decode cache (bad magic)");
-    const uint32_t version = in.u32_le("version");
-    if (version != kVersion)
-        throw std::runtime_error(path + ": cache version " + std::to_string(version) + ", expected " +
-                                 std::to_string(kVersion));
-    CacheHeader h;
-    h.fingerprint = in.u64_le("fingerprint");
-    uint64_t dims[4];
-    for (uint64_t& d : dims) d = in.u64_le("n/c/h/w");
-    if (dims[1] < 1 || dims[1] > 4 || dims[2] > kMaxSide || dims[3] > kMaxSide || dims[0] > file_size)
-        throw std::runtime_error(path + ": implausible shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) +
-                                 "x" + std::to_string(dims[2]) + "x" + std::to_string(dims[3]));
-    const uint32_t classes = in.u32_le("class count");
-    if (classes > 256) throw std::runtime_error(path + ": " + std::to_string(classes) + " classes, at most 256 fit");
-    for (uint32_t k = 0; k < classes; ++k) h.class_names.push_back(in.string_le32("class name", kMaxNameBytes));
-    h.n = static_cast<int64_t>(dims[0]);
-    h.channels = static_cast<int64_t>(dims[1]);
-    h.height = static_cast<int64_t>(dims[2]);
-    h.width = static_cast<int64_t>(dims[3]);
-    h.data_offset = in.pos();
-    const uint64_t record = 1 + dims[1] * dims[2] * dims[3];
-    const uint64_t body = file_size - h.data_offset;
-    if (body % record != 0 || body / record != dims[0])
-        throw std::runtime_error(path + ": header promises " + std::to_string(dims[0]) + " records of " +
-                                 std::to_string(record) + " bytes but " + std::to_string(body) +
-                                 " bytes follow (truncated?)");
-    return h;
+  std::error_code ec;
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(path + ": cannot read decode cache (" + ec.message() + ")");
+  std::ifstream file(path, std::ios::binary);
+  std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(file_size, kMaxHeaderBytes)));
+  if (!file || !file.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size())))
+    throw std::runtime_error(path + ": cannot read decode cache header");
+  ByteReader in(head, path);
+  const uint8_t* magic = in.take(sizeof kMagic, "magic");
+  if (!std::equal(magic, magic + sizeof kMagic, kMagic))
+    throw std::runtime_error(path + ": not a decode cache (bad magic)");
+  const uint32_t version = in.u32_le("version");
+  if (version != kVersion)
+    throw std::runtime_error(path + ": cache version " + std::to_string(version) + ", expected " +
+                             std::to_string(kVersion));
+  CacheHeader h;
+  h.fingerprint = in.u64_le("fingerprint");
+  uint64_t dims[4];
+  for (uint64_t& d : dims) d = in.u64_le("n/c/h/w");
+  if (dims[1] < 1 || dims[1] > 4 || dims[2] > kMaxSide || dims[3] > kMaxSide || dims[0] > file_size)
+    throw std::runtime_error(path + ": implausible shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) +
+                             "x" + std::to_string(dims[2]) + "x" + std::to_string(dims[3]));
+  const uint32_t classes = in.u32_le("class count");
+  if (classes > 256) throw std::runtime_error(path + ": " + std::to_string(classes) + " classes, at most 256 fit");
+  for (uint32_t k = 0; k < classes; ++k) h.class_names.push_back(in.string_le32("class name", kMaxNameBytes));
+  h.n = static_cast<int64_t>(dims[0]);
+  h.channels = static_cast<int64_t>(dims[1]);
+  h.height = static_cast<int64_t>(dims[2]);
+  h.width = static_cast<int64_t>(dims[3]);
+  h.data_offset = in.pos();
+  const uint64_t record = 1 + dims[1] * dims[2] * dims[3];
+  const uint64_t body = file_size - h.data_offset;
+  if (body % record != 0 || body / record != dims[0])
+    throw std::runtime_error(path + ": header promises " + std::to_string(dims[0]) + " records of " +
+                             std::to_string(record) + " bytes but " + std::to_string(body) +
+                             " bytes follow (truncated?)");
+  return h;
 }
 
 ImageSet read_cache_body(const std::string& path, const CacheHeader& header) {
-    ImageSet set;
-    set.n = header.n;
-    set.channels = header.channels;
-    set.height = header.height;
-    set.width = header.width;
-    set.class_names = header.class_names;
-    set.pixels.resize(static_cast<size_t>(set.n * set.image_size()));
-    set.labels.resize(static_cast<size_t>(set.n));
-    std::ifstream file(path, std::ios::binary);
-    file.seekg(static_cast<std::streamoff>(header.data_offset));
-    // Records are read in chunks straight into the set, without a copy of the whole file.
-    const int64_t record = 1 + set.image_size();
-    const int64_t per_chunk = std::max<int64_t>(1, (int64_t{1} << 22) / record);
-    std::vector<uint8_t> chunk(static_cast<size_t>(per_chunk * record));
-    for (int64_t first = 0; first < set.n; first += per_chunk) {
-        const int64_t count = std::min(per_chunk, set.n - first);
-        if (!file.read(reinterpret_cast<char*>(chunk.data()), count * record))
-            throw std::runtime_error(path + ": read failed at record " + std::to_string(first) + " (truncated?)");
-        read_label_records(chunk.data(), count, set.image_size(), set.image(first), set.labels.data() + first);
-    }
-    try {
-        check_image_set(set, path);
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(e.what());
-    }
-    return set;
+  ImageSet set;
+  set.n = header.n;
+  set.channels = header.channels;
+  set.height = header.height;
+  set.width = header.width;
+  set.class_names = header.class_names;
+  set.pixels.resize(static_cast<size_t>(set.n * set.image_size()));
+  set.labels.resize(static_cast<size_t>(set.n));
+  std::ifstream file(path, std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(header.data_offset));
+  // Records are read in chunks straight into the set, without a copy of the whole file.
+  const int64_t record = 1 + set.image_size();
+  const int64_t per_chunk = std::max<int64_t>(1, (int64_t{1} << 22) / record);
+  std::vector<uint8_t> chunk(static_cast<size_t>(per_chunk * record));
+  for (int64_t first = 0; first < set.n; first += per_chunk) {
+    const int64_t count = std::min(per_chunk, set.n - first);
+    if (!file.read(reinterpret_cast<char*>(chunk.data()), count * record))
+      throw std::runtime_error(path + ": read failed at record " + std::to_string(first) + " (truncated?)");
+    read_label_records(chunk.data(), count, set.image_size(), set.image(first), set.labels.data() + first);
+  }
+  try {
+    check_image_set(set, path);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  return set;
 }
 
 ImageSet read_cache(const std::string& path, uint64_t& fingerprint) {
-    const CacheHeader header = read_cache_header(path);
-    fingerprint = header.fingerprint;
-    return read_cache_body(path, header);
+  const CacheHeader header = read_cache_header(path);
+  fingerprint = header.fingerprint;
+  return read_cache_body(path, header);
 }
 
 ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path, const LoadOptions& options,
                              CacheStatus* status) {
-    const FolderListing listing = list_image_folder(folder, options.limit_per_class);
-    const uint64_t want = folder_fingerprint(listing, folder, options);
-    if (std::filesystem::exists(cache_path)) {
-        try {
-            const CacheHeader header = read_cache_header(cache_path);
-            if (header.fingerprint == want && header.class_names == listing.class_names &&
-                header.n == static_cast<int64_t>(listing.files.size()) && header.channels == options.channels) {
-                ImageSet cached = read_cache_body(cache_path, header);
-                if (status) *status = CacheStatus::reused;
-                return cached;
-            }
-        } catch (const std::runtime_error&) {
-            // A stale or damaged cache is simply rebuilt below.
-        }
+  const FolderListing listing = list_image_folder(folder, options.limit_per_class);
+  const uint64_t want = folder_fingerprint(listing, folder, options);
+  if (std::filesystem::exists(cache_path)) {
+    try {
+      const CacheHeader header = read_cache_header(cache_path);
+      if (header.fingerprint == want && header.class_names == listing.class_names &&
+          header.n == static_cast<int64_t>(listing.files.size()) && header.channels == options.channels) {
+        ImageSet cached = read_cache_body(cache_path, header);
+        if (status) *status = CacheStatus::reused;
+        return cached;
+      }
+    } catch (const std::runtime_error&) {
+      // A stale or damaged cache is simply rebuilt below.
     }
-    ImageSet set = decode_image_folder(listing, options);
-    write_cache(set, want, cache_path);
-    if (status) *status = CacheStatus::built;
-    return set;
+  }
+  ImageSet set = decode_image_folder(listing, options);
+  write_cache(set, want, cache_path);
+  if (status) *status = CacheStatus::built;
+  return set;
 }
 
 }  // namespace cyclone::data

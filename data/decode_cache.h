@@ -25,15 +25,15 @@ void convert_image_folder_to_cifar(const std::string& folder, const std::string&
 // Loads the cache at cache_path if its header (magic, version, n/c/h/w, class names,
 // fingerprint) matches `folder` and its length is right; otherwise decodes the folder
 // and rewrites the cache atomically. `status`, if given, says which happened.
-ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path,
-                             const LoadOptions& options = {}, CacheStatus* status = nullptr);
+ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path, const LoadOptions& options = {},
+                             CacheStatus* status = nullptr);
 
 // The cache file's header: everything but the pixel records.
 struct CacheHeader {
-    uint64_t fingerprint = 0;
-    int64_t n = 0, channels = 0, height = 0, width = 0;
-    std::vector<std::string> class_names;
-    uint64_t data_offset = 0;  // where the records start
+  uint64_t fingerprint = 0;
+  int64_t n = 0, channels = 0, height = 0, width = 0;
+  std::vector<std::string> class_names;
+  uint64_t data_offset = 0;  // where the records start
 };
 
 // The cache file format, for tools and tests. The readers throw std::runtime_error naming

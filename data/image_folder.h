@@ -11,20 +11,20 @@
 namespace cyclone::data {
 
 struct LoadOptions {
-    int64_t limit_per_class = 0;  // keep the first N files of each class; 0 keeps all
-    int channels = 3;             // decode to this many channels (1 = grey, 3 = RGB, 4 = RGBA)
-    int threads = 1;              // decode threads; 0 = one per hardware thread
+  int64_t limit_per_class = 0;  // keep the first N files of each class; 0 keeps all
+  int channels = 3;             // decode to this many channels (1 = grey, 3 = RGB, 4 = RGBA)
+  int threads = 1;              // decode threads; 0 = one per hardware thread
 };
 
 struct FolderEntry {
-    std::string path;   // full path of the image file
-    int64_t label = 0;  // index into FolderListing::class_names
-    uint64_t bytes = 0; // file size
+  std::string path;    // full path of the image file
+  int64_t label = 0;   // index into FolderListing::class_names
+  uint64_t bytes = 0;  // file size
 };
 
 struct FolderListing {
-    std::vector<std::string> class_names;  // sorted subfolder names
-    std::vector<FolderEntry> files;        // class by class, each class in file-name order
+  std::vector<std::string> class_names;  // sorted subfolder names
+  std::vector<FolderEntry> files;        // class by class, each class in file-name order
 };
 
 // Lists the image files (by extension: png, jpg, jpeg, bmp, gif, tga, ppm, pgm, pnm, psd,

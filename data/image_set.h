@@ -16,14 +16,14 @@ enum class Split { train, test };
 const char* split_name(Split split);
 
 struct ImageSet {
-    int64_t n = 0, channels = 0, height = 0, width = 0;
-    std::vector<uint8_t> pixels;  // n * channels * height * width, NCHW
-    std::vector<int64_t> labels;  // n entries, each in [0, class_names.size())
-    std::vector<std::string> class_names;
+  int64_t n = 0, channels = 0, height = 0, width = 0;
+  std::vector<uint8_t> pixels;  // n * channels * height * width, NCHW
+  std::vector<int64_t> labels;  // n entries, each in [0, class_names.size())
+  std::vector<std::string> class_names;
 
-    int64_t image_size() const { return channels * height * width; }
-    const uint8_t* image(int64_t i) const { return pixels.data() + i * image_size(); }
-    uint8_t* image(int64_t i) { return pixels.data() + i * image_size(); }
+  int64_t image_size() const { return channels * height * width; }
+  const uint8_t* image(int64_t i) const { return pixels.data() + i * image_size(); }
+  uint8_t* image(int64_t i) { return pixels.data() + i * image_size(); }
 };
 
 // Throws std::invalid_argument (prefixed by `what`) unless the buffers agree with

@@ -14,8 +14,8 @@ enum class PadMode { zero, reflect };
 
 // Per-channel statistics; empty vectors mean "leave the values as they are".
 struct NormalizeStats {
-    std::string name;
-    std::vector<float> mean, stddev;
+  std::string name;
+  std::vector<float> mean, stddev;
 };
 
 // Presets: "none", "cifar10", "imagenet", "fashion-mnist". Other names throw
