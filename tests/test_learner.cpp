@@ -235,3 +235,21 @@ TEST_CASE("the small CNN learns Fashion-MNIST on CPU (well above the 10% of chan
   MESSAGE("Fashion-MNIST subset accuracy: " << r.final_accuracy);
   CHECK(r.final_accuracy > 0.70);
 }
+
+// Records the optimizer's momentum of group 0 at every step.
+class MomentumLog : public train::Callback {
+ public:
+  void on_batch_end(train::Learner& l, const train::BatchInfo&) override { seen.push_back(l.optimizer().momentum(0)); }
+  std::vector<double> seen;
+};
+
+TEST_CASE("a schedule without momentum runs at the configured momentum, even after one-cycle left 0.95") {
+  auto l = make_learner(3);
+  l->fit_one_cycle(1, {0.05});
+  CHECK(l->optimizer().momentum(0) == doctest::Approx(0.95));  // one-cycle ends at its top momentum
+  auto log = std::make_shared<MomentumLog>();
+  l->add_callback(log);
+  l->fit_sgdr(1, 1, 1, {0.01}, false);
+  REQUIRE(!log->seen.empty());
+  for (double m : log->seen) CHECK(m == doctest::Approx(0.9));  // LearnerOptions::momentum
+}

@@ -103,7 +103,9 @@ void Learner::apply_schedule(const schedules::Schedule& s, int64_t step) {
   for (size_t g = 0; g < opt_->num_groups(); ++g) {
     const schedules::Value v = s.at(step, s.num_groups() == 1 ? 0 : g);
     opt_->set_lr(g, v.lr);
-    if (v.momentum) opt_->set_momentum(g, *v.momentum);
+    // A schedule without momentum gets the configured one back, not whatever value the
+    // last cycling schedule (e.g. one-cycle's final 0.95) left behind.
+    opt_->set_momentum(g, v.momentum ? *v.momentum : opts_.momentum);
   }
 }
 
