@@ -79,6 +79,25 @@ if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resu
 else
   fail "--resume: $(tail -3 "$WORK/resume.txt")"
 fi
+# --label-smoothing changes the loss from the first batch on (same seed, same weights);
+# --nesterov changes the first update, so the second step's loss.
+expect_error "label smoothing out of range" "--label-smoothing" -- "$CYC" train --data synthetic --label-smoothing 1.5 --out "$WORK/x" --quiet
+loss_at() { awk -F, -v s="$2" 'NR > 1 && $1 == s && $3 != "nan" { print $5; exit }' "$1/log.csv"; }
+SHORT=(--data synthetic --model smallcnn --limit-train 64 --limit-valid 32 --bs 32 --epochs 1 --lr 0.05 --quiet --seed 3)
+"$CYC" train "${SHORT[@]}" --out "$WORK/ls0" >/dev/null 2>&1
+"$CYC" train "${SHORT[@]}" --out "$WORK/ls1" --label-smoothing 0.5 >/dev/null 2>&1
+"$CYC" train "${SHORT[@]}" --out "$WORK/nes" --nesterov >/dev/null 2>&1
+cmp_loss() { "$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(abs(a - b) > 1e-4)" "$1" "$2" 2>/dev/null; }
+if [[ $(cmp_loss "$(loss_at "$WORK/ls0" 0)" "$(loss_at "$WORK/ls1" 0)") == True ]]; then
+  pass "--label-smoothing reaches the loss ($(loss_at "$WORK/ls0" 0) vs $(loss_at "$WORK/ls1" 0))"
+else
+  fail "--label-smoothing: step-0 losses '$(loss_at "$WORK/ls0" 0)' and '$(loss_at "$WORK/ls1" 0)'"
+fi
+if [[ $(loss_at "$WORK/ls0" 0) == $(loss_at "$WORK/nes" 0) && $(cmp_loss "$(loss_at "$WORK/ls0" 1)" "$(loss_at "$WORK/nes" 1)") == True ]]; then
+  pass "--nesterov changes the first update, not the first loss"
+else
+  fail "--nesterov: losses $(loss_at "$WORK/ls0" 0),$(loss_at "$WORK/ls0" 1) vs $(loss_at "$WORK/nes" 0),$(loss_at "$WORK/nes" 1)"
+fi
 if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --num-it 30 --out "$WORK/lrf" --quiet \
   --json >"$WORK/lrf.txt" 2>&1 && [[ -s "$WORK/lrf/lr_find.png" ]] &&
   [[ $(wc -l <"$WORK/lrf/lr_find.csv") -ge 11 ]] && json_field "$WORK/lrf.txt" 'j["suggestions"]["valley"]' >/dev/null; then

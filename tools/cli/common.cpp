@@ -42,6 +42,9 @@ void add_common(CLI::App& app, Common& c, bool training) {
     app.add_option("--opt", c.opt, "sgd | adam | adamw")->capture_default_str();
     app.add_option("--wd", c.wd, "Weight decay")->capture_default_str();
     app.add_option("--momentum", c.momentum, "SGD momentum / Adam beta1 (schedules may cycle it)")->capture_default_str();
+    app.add_flag("--nesterov", c.nesterov, "Nesterov momentum (SGD)");
+    app.add_option("--label-smoothing", c.label_smoothing, "Label smoothing of the cross-entropy loss, in [0, 1)")
+        ->capture_default_str();
     app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
   }
 }
@@ -141,6 +144,9 @@ std::string resolve_normalize(const Common& c, const DataPair& d) {
 }
 
 Session make_session(const Common& c, bool need_train) {
+  if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
+    throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(c.label_smoothing));
+  }
   if (c.threads > 0) kernels::cpu::set_num_threads(c.threads);
   manual_seed(c.seed);
   Session s;
@@ -183,6 +189,8 @@ Session make_session(const Common& c, bool need_train) {
   opts.opt = c.opt;
   opts.weight_decay = c.wd;
   opts.momentum = c.momentum;
+  opts.nesterov = c.nesterov;
+  opts.label_smoothing = c.label_smoothing;
   opts.quiet = c.quiet;
   opts.out_dir = c.out;
   s.learner = std::make_unique<train::Learner>(s.model, trainl, valid, opts);

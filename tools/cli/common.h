@@ -31,6 +31,8 @@ struct Common {
   int threads = 0;  // 0: all cores
   std::string opt = "sgd";
   double wd = 5e-4, momentum = 0.9;
+  double label_smoothing = 0.0;
+  bool nesterov = false;
 };
 
 void add_common(CLI::App& app, Common& c, bool training);
