@@ -169,6 +169,46 @@ TEST_CASE("freeze keeps frozen groups (and their BN statistics) unchanged; unfre
   CHECK_THROWS_WITH(l->freeze_to(9), doctest::Contains("layer groups"));
 }
 
+TEST_CASE("merged layer groups: the head stays alone, the body splits evenly, and the Learner uses them") {
+  auto resnet = nn::make_model("resnet20");
+  auto names = [](const std::vector<nn::LayerGroup>& g) {
+    std::vector<std::string> out;
+    for (auto& x : g) out.push_back(x.name);
+    return out;
+  };
+  const auto five = resnet->layer_groups();
+  size_t total = 0;
+  for (auto& g : five) total += g.parameters().size();
+  const auto three = nn::merge_layer_groups(five, 3);
+  CHECK(names(three) == std::vector<std::string>{"stem+layer1", "layer2+layer3", "head"});
+  CHECK(three[0].parameters().size() == five[0].parameters().size() + five[1].parameters().size());
+  CHECK(three[2].parameters().size() == 2);  // linear weight and bias
+  size_t merged_total = 0;
+  for (auto& g : three) merged_total += g.parameters().size();
+  CHECK(merged_total == total);
+  CHECK(names(nn::merge_layer_groups(five, 4)) == std::vector<std::string>{"stem+layer1", "layer2", "layer3", "head"});
+  CHECK(names(nn::merge_layer_groups(five, 2)) == std::vector<std::string>{"stem+layer1+layer2+layer3", "head"});
+  CHECK(names(nn::merge_layer_groups(five, 5)) == names(five));
+  CHECK_THROWS_WITH(nn::merge_layer_groups(five, 6), doctest::Contains("cannot merge 5 layer groups into 6"));
+  CHECK_THROWS_WITH(nn::merge_layer_groups(five, 1), doctest::Contains("expected 2..5"));
+
+  train::LearnerOptions o;
+  o.quiet = true;
+  o.layer_groups = 2;
+  train::Learner l(nn::make_model("smallcnn"), loader(synth(64, 1), true), loader(synth(32, 2), false), o);
+  CHECK(l.num_groups() == 2);
+  CHECK(names(l.layer_groups()) == std::vector<std::string>{"block1+block2+block3", "head"});
+  l.freeze();
+  CHECK(l.frozen_groups() == 1);
+  for (auto& [name, p] : l.model().named_parameters()) {
+    INFO(name);
+    CHECK(p.requires_grad() == (name.rfind("fc.", 0) == 0));
+  }
+  o.layer_groups = 5;
+  CHECK_THROWS_WITH(train::Learner(nn::make_model("smallcnn"), loader(synth(64, 1), true), loader(synth(32, 2), false), o),
+                    doctest::Contains("cannot merge 4 layer groups into 5"));
+}
+
 TEST_CASE("precompute: cached body activations give the same predictions, and the head trains on them") {
   auto l = make_learner(5);
   CHECK_THROWS_WITH(l->precompute(), doctest::Contains("freeze"));

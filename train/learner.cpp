@@ -32,11 +32,17 @@ Learner::Learner(nn::ModelPtr model, std::shared_ptr<DataLoader> train, std::sha
 
 Learner::~Learner() = default;
 
-size_t Learner::num_groups() const { return model_->layer_groups().size(); }
+std::vector<nn::LayerGroup> Learner::layer_groups() const {
+  auto groups = model_->layer_groups();
+  if (opts_.layer_groups <= 0) return groups;
+  return nn::merge_layer_groups(std::move(groups), static_cast<size_t>(opts_.layer_groups));
+}
+
+size_t Learner::num_groups() const { return layer_groups().size(); }
 
 std::unique_ptr<optim::Optimizer> Learner::make_optimizer(const std::vector<double>& lrs) const {
   std::vector<optim::ParamGroup> groups;
-  const auto layers = model_->layer_groups();
+  const auto layers = layer_groups();
   for (size_t g = 0; g < layers.size(); ++g) {
     optim::ParamGroup pg;
     pg.name = layers[g].name;
@@ -67,7 +73,7 @@ std::unique_ptr<optim::Optimizer> Learner::make_optimizer(const std::vector<doub
 }
 
 void Learner::freeze_to(int64_t n) {
-  const auto groups = model_->layer_groups();
+  const auto groups = layer_groups();
   if (n < 0 || n > static_cast<int64_t>(groups.size())) {
     throw std::invalid_argument("freeze_to(" + std::to_string(n) + "): the model has " +
                                 std::to_string(groups.size()) + " layer groups");
@@ -88,7 +94,7 @@ void Learner::freeze_to(int64_t n) {
 
 void Learner::set_bn_modes() {
   model_->train();
-  const auto groups = model_->layer_groups();
+  const auto groups = layer_groups();
   for (size_t g = 0; g < groups.size(); ++g) {
     const bool frozen = static_cast<int64_t>(g) < frozen_to_ && !opts_.train_frozen_bn;
     for (nn::Module* m : groups[g].modules) {

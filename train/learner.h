@@ -23,6 +23,7 @@ struct LearnerOptions {
   double weight_decay = 5e-4;
   bool nesterov = false;
   double label_smoothing = 0.0;
+  int64_t layer_groups = 0;       // merge the model's layer groups into this many (0: keep them)
   bool train_frozen_bn = false;   // fastai's train_bn: BN layers in frozen groups still train
   bool quiet = false;             // no progress bars or per-epoch lines
   std::string out_dir;            // when set: log.csv, plots, checkpoints, snapshots go here
@@ -73,6 +74,8 @@ class Learner {
   const std::vector<nn::NamedTensors>& snapshots() const { return snapshots_; }
 
   // ---- layer groups ----
+  // The groups the optimizer sees: the model's, merged when LearnerOptions::layer_groups is set.
+  std::vector<nn::LayerGroup> layer_groups() const;
   size_t num_groups() const;
   void freeze() { freeze_to(static_cast<int64_t>(num_groups()) - 1); }  // all but the head
   void unfreeze() { freeze_to(0); }

@@ -27,6 +27,13 @@ class Model : public Module {
 
 using ModelPtr = std::shared_ptr<Model>;
 
+// Merges a model's layer groups into n: the head (the last group) stays on its own and
+// the body groups are split into n - 1 contiguous runs, as even as possible, the earlier
+// runs taking the extra group. A run's name joins its members' with '+', e.g. ResNet-20's
+// five groups into three: "stem+layer1", "layer2+layer3", "head". n equal to the number of
+// groups returns them unchanged; n < 2 or more than there are is an error naming both.
+std::vector<LayerGroup> merge_layer_groups(std::vector<LayerGroup> groups, size_t n);
+
 // resnet20/32/44/56/110, smallcnn, resnet9. Unknown names list the valid ones.
 ModelPtr make_model(const std::string& name, int64_t num_classes = 10);
 std::vector<std::string> model_names();

@@ -17,6 +17,30 @@ std::vector<Tensor> LayerGroup::parameters() const {
   return out;
 }
 
+std::vector<LayerGroup> merge_layer_groups(std::vector<LayerGroup> groups, size_t n) {
+  if (n < 2 || n > groups.size()) {
+    throw std::invalid_argument("merge_layer_groups: cannot merge " + std::to_string(groups.size()) +
+                                " layer groups into " + std::to_string(n) + " (expected 2.." +
+                                std::to_string(groups.size()) + ")");
+  }
+  if (n == groups.size()) return groups;
+  const size_t body = groups.size() - 1, runs = n - 1;
+  std::vector<LayerGroup> out;
+  size_t next = 0;
+  for (size_t r = 0; r < runs; ++r) {
+    const size_t len = body / runs + (r < body % runs ? 1 : 0);
+    LayerGroup merged;
+    for (size_t i = next; i < next + len; ++i) {
+      merged.name += (merged.name.empty() ? "" : "+") + groups[i].name;
+      merged.modules.insert(merged.modules.end(), groups[i].modules.begin(), groups[i].modules.end());
+    }
+    out.push_back(std::move(merged));
+    next += len;
+  }
+  out.push_back(std::move(groups.back()));
+  return out;
+}
+
 ConvBN::ConvBN(int64_t in, int64_t out) {
   conv = register_module("conv", std::make_shared<Conv2d>(in, out, 3, 1, 1, false));
   bn = register_module("bn", std::make_shared<BatchNorm2d>(out));

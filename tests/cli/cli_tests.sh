@@ -98,6 +98,18 @@ if [[ $(loss_at "$WORK/ls0" 0) == $(loss_at "$WORK/nes" 0) && $(cmp_loss "$(loss
 else
   fail "--nesterov: losses $(loss_at "$WORK/ls0" 0),$(loss_at "$WORK/ls0" 1) vs $(loss_at "$WORK/nes" 0),$(loss_at "$WORK/nes" 1)"
 fi
+# finetune on synthetic data from the weights just trained, with the 4 groups merged into 2.
+expect_error "finetune --groups 1" "--groups must be 0" -- "$CYC" finetune --data synthetic --weights "$T/model.npz" --groups 1 --out "$WORK/x" --quiet
+expect_error "finetune --groups 7" "has only 4 layer groups" -- "$CYC" finetune --data synthetic --weights "$T/model.npz" --groups 7 --out "$WORK/x" --quiet
+if "$CYC" finetune --data synthetic --model smallcnn --weights "$T/model.npz" --limit-train 128 --limit-valid 64 --bs 32 \
+  --groups 2 --ratio 4 --lr 0.02 --cycles 1 --quiet --seed 3 --out "$WORK/ft" --json >"$WORK/ft.txt" 2>&1 &&
+  grep -q "block1+block2+block3 x0.25 head x1" "$WORK/ft.txt" &&
+  [[ $(json_field "$WORK/ft.txt" '[g["name"] for g in j["groups"]] == ["block1+block2+block3", "head"] and abs(j["groups"][0]["lr"] - 0.005) < 1e-12') == True ]] &&
+  [[ -s "$WORK/ft/finetuned.npz" ]]; then
+  pass "finetune --groups 2 trains two groups 4x apart"
+else
+  fail "finetune --groups 2: $(tail -3 "$WORK/ft.txt")"
+fi
 if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --num-it 30 --out "$WORK/lrf" --quiet \
   --json >"$WORK/lrf.txt" 2>&1 && [[ -s "$WORK/lrf/lr_find.png" ]] &&
   [[ $(wc -l <"$WORK/lrf/lr_find.csv") -ge 11 ]] && json_field "$WORK/lrf.txt" 'j["suggestions"]["valley"]' >/dev/null; then

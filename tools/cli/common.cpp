@@ -147,6 +147,10 @@ Session make_session(const Common& c, bool need_train) {
   if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
     throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(c.label_smoothing));
   }
+  if (c.layer_groups < 0 || c.layer_groups == 1) {
+    throw std::invalid_argument("--groups must be 0 (keep the model's) or at least 2, got " +
+                                std::to_string(c.layer_groups));
+  }
   if (c.threads > 0) kernels::cpu::set_num_threads(c.threads);
   manual_seed(c.seed);
   Session s;
@@ -168,6 +172,11 @@ Session make_session(const Common& c, bool need_train) {
                                 " classes, but --data " + c.data + " has " + std::to_string(classes));
   }
   s.model = onnx ? nn::ModelPtr(onnx) : nn::make_model(c.model, classes);
+  const auto have = static_cast<int64_t>(s.model->layer_groups().size());
+  if (c.layer_groups > have) {
+    throw std::invalid_argument("--groups " + std::to_string(c.layer_groups) + ": --model " + c.model + " has only " +
+                                std::to_string(have) + " layer groups");
+  }
   if (!c.weights.empty()) nn::load_weights(*s.model, c.weights);
   const std::string norm = resolve_normalize(c, s.data);
   train::LoaderOptions lo;
@@ -191,6 +200,7 @@ Session make_session(const Common& c, bool need_train) {
   opts.momentum = c.momentum;
   opts.nesterov = c.nesterov;
   opts.label_smoothing = c.label_smoothing;
+  opts.layer_groups = c.layer_groups;
   opts.quiet = c.quiet;
   opts.out_dir = c.out;
   s.learner = std::make_unique<train::Learner>(s.model, trainl, valid, opts);

@@ -32,6 +32,7 @@ struct Common {
   std::string opt = "sgd";
   double wd = 5e-4, momentum = 0.9;
   double label_smoothing = 0.0;
+  int64_t layer_groups = 0;  // finetune --groups: merge the model's layer groups into this many
   bool nesterov = false;
 };
 

@@ -29,6 +29,9 @@ Runner add_finetune(CLI::App& app) {
   add_common(*sub, *c, true);
   sub->add_option("--head-epochs", a->head_epochs, "Epochs of head-only training on precomputed activations")->capture_default_str();
   sub->add_option("--head-lr", a->head_lr, "Peak lr for the head phase (one-cycle)")->capture_default_str();
+  sub->add_option("--groups", c->layer_groups,
+                  "Merge the model's layer groups into N (head on its own, body split evenly; 0: keep them)")
+      ->capture_default_str();
   sub->add_option("--ratio", a->ratio, "lr ratio between consecutive layer groups (3-10)")->capture_default_str();
   sub->add_option("--lr", a->lr, "Head-group lr for the SGDR phase, or 'auto' (lr_find's valley)")->capture_default_str();
   sub->add_option("--cycles", a->cycles, "SGDR cycles")->capture_default_str();
@@ -62,8 +65,9 @@ Runner add_finetune(CLI::App& app) {
     const size_t g = l.num_groups();
     std::vector<double> ratios(g);
     for (size_t i = 0; i < g; ++i) ratios[i] = std::pow(a->ratio, -double(g - 1 - i));
+    const auto groups = l.layer_groups();
     std::printf("4. unfroze all %zu layer groups\n5. layer-group lr ratios:", g);
-    for (double r : ratios) std::printf(" %.3g", r);
+    for (size_t i = 0; i < g; ++i) std::printf(" %s x%.3g", groups[i].name.c_str(), ratios[i]);
     std::printf("\n");
     double lr = 0;
     if (a->lr == "auto") {
@@ -87,6 +91,9 @@ Runner add_finetune(CLI::App& app) {
     }
     std::vector<double> lrs;
     for (double r : ratios) lrs.push_back(lr * r);
+    json group_lrs = json::array();
+    for (size_t i = 0; i < g; ++i) group_lrs.push_back({{"name", groups[i].name}, {"lr", lrs[i]}});
+    j["groups"] = group_lrs;
     const train::FitResult fit = l.fit_sgdr(a->cycles, a->cycle_len, a->cycle_mult, lrs, true);
     std::printf("7. SGDR (%lld cycles, cycle_len %.3g, cycle_mult %lld): accuracy %.4f\n",
                 static_cast<long long>(a->cycles), a->cycle_len, static_cast<long long>(a->cycle_mult),
