@@ -32,16 +32,8 @@ for v in CYCLONE SHARED WORK; do
   [ -n "${!v}" ] || { echo "run_finetune.sh: missing --${v,,}" >&2; exit 2; }
 done
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-PY=${CYCLONE_PYTHON:-/usr/bin/python3}
-
-skip() { echo "SKIP: $*"; exit 77; }
-TH=$(ls "$SHARED"/models/resnet20-*.th 2>/dev/null | head -n 1 || true)
-TARBALL=$SHARED/data/cifar10-jpg.tar.gz
-[ -n "$TH" ] || skip "no $SHARED/models/resnet20-*.th (the shared folder belongs beside the source tree)"
-[ -f "$TARBALL" ] || skip "no $TARBALL"
-"$PY" -c "import torch, numpy" 2>/dev/null || skip "PyTorch is not importable by $PY (apt-get install python3-torch)"
-[ -x "$CYCLONE" ] || { echo "run_finetune.sh: $CYCLONE is not built" >&2; exit 1; }
+source "$HERE/../repro/shared_inputs.sh"
+find_shared_inputs run_finetune.sh resnet20 "$SHARED" "$CYCLONE"
 
 # The subset, extracted once under a lock: only its files are read out of the tarball.
 SUBSET=$WORK/cifar-subset-$TRAIN_PER_CLASS-$VALID_PER_CLASS

@@ -29,16 +29,8 @@ for v in MODE MODEL CYCLONE PIXELS SHARED WORK; do
   [ -n "${!v}" ] || { echo "run_repro.sh: missing --${v,,}" >&2; exit 2; }
 done
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-PY=${CYCLONE_PYTHON:-/usr/bin/python3}
-
-skip() { echo "SKIP: $*"; exit 77; }
-TH=$(ls "$SHARED"/models/"$MODEL"-*.th 2>/dev/null | head -n 1 || true)
-TARBALL=$SHARED/data/cifar10-jpg.tar.gz
-[ -n "$TH" ] || skip "no $SHARED/models/$MODEL-*.th (the shared folder belongs beside the source tree)"
-[ -f "$TARBALL" ] || skip "no $TARBALL"
-"$PY" -c "import torch, numpy" 2>/dev/null || skip "PyTorch is not importable by $PY (apt-get install python3-torch)"
-[ -x "$CYCLONE" ] || { echo "run_repro.sh: $CYCLONE is not built" >&2; exit 1; }
+source "$HERE/shared_inputs.sh"
+find_shared_inputs run_repro.sh "$MODEL" "$SHARED" "$CYCLONE"
 
 # Shared by every test of the run (CTest may run them in parallel): the extracted test split,
 # the per-class subset and cyclone's decode of it, made once under a lock.
