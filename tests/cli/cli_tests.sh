@@ -53,6 +53,7 @@ else
   fail "schedule dry run"
 fi
 
+cmp_loss() { "$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(abs(a - b) > 1e-4)" "$1" "$2" 2>/dev/null; }
 T="$WORK/train"
 COMMON=(--data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --out "$T" --quiet --seed 3)
 if "$CYC" train "${COMMON[@]}" --epochs 1 --lr 0.05 --json >"$WORK/train.txt" 2>"$WORK/train.err"; then
@@ -71,6 +72,16 @@ if "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --seed 3 --wei
 else
   fail "eval: $(tail -3 "$WORK/eval.txt")"
 fi
+# --precise-bn re-estimates BN statistics on training batches, so the loss moves.
+expect_error "eval --precise-bn on the train split" "--split test" -- "$CYC" eval --data synthetic --weights "$T/model.npz" --split train --precise-bn 2 --out "$WORK/x"
+if "$CYC" eval --data synthetic --model smallcnn --limit-train 128 --limit-valid 64 --bs 32 --seed 3 --weights "$T/model.npz" \
+  --normalize none --precise-bn 3 --out "$WORK/eval" --json >"$WORK/pbn.txt" 2>&1 &&
+  [[ $(json_field "$WORK/pbn.txt" 'j["precise_bn_batches"]') == 3 ]] &&
+  [[ $(cmp_loss "$(json_field "$WORK/pbn.txt" 'j["mean_loss"]')" "$(json_field "$WORK/eval.txt" 'j["mean_loss"]')") == True ]]; then
+  pass "eval --precise-bn 3 re-estimates BN on 3 batches (loss $(json_field "$WORK/eval.txt" 'j["mean_loss"]') -> $(json_field "$WORK/pbn.txt" 'j["mean_loss"]'))"
+else
+  fail "eval --precise-bn: $(tail -3 "$WORK/pbn.txt")"
+fi
 rows_before=$(wc -l <"$T/log.csv")
 if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resume.txt" 2>&1 &&
   grep -q "resuming from" "$WORK/resume.txt" && [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]] &&
@@ -87,7 +98,6 @@ SHORT=(--data synthetic --model smallcnn --limit-train 64 --limit-valid 32 --bs 
 "$CYC" train "${SHORT[@]}" --out "$WORK/ls0" >/dev/null 2>&1
 "$CYC" train "${SHORT[@]}" --out "$WORK/ls1" --label-smoothing 0.5 >/dev/null 2>&1
 "$CYC" train "${SHORT[@]}" --out "$WORK/nes" --nesterov >/dev/null 2>&1
-cmp_loss() { "$PY" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(abs(a - b) > 1e-4)" "$1" "$2" 2>/dev/null; }
 if [[ $(cmp_loss "$(loss_at "$WORK/ls0" 0)" "$(loss_at "$WORK/ls1" 0)") == True ]]; then
   pass "--label-smoothing reaches the loss ($(loss_at "$WORK/ls0" 0) vs $(loss_at "$WORK/ls1" 0))"
 else
@@ -102,11 +112,12 @@ fi
 expect_error "finetune --groups 1" "--groups must be 0" -- "$CYC" finetune --data synthetic --weights "$T/model.npz" --groups 1 --out "$WORK/x" --quiet
 expect_error "finetune --groups 7" "has only 4 layer groups" -- "$CYC" finetune --data synthetic --weights "$T/model.npz" --groups 7 --out "$WORK/x" --quiet
 if "$CYC" finetune --data synthetic --model smallcnn --weights "$T/model.npz" --limit-train 128 --limit-valid 64 --bs 32 \
-  --groups 2 --ratio 4 --lr 0.02 --cycles 1 --quiet --seed 3 --out "$WORK/ft" --json >"$WORK/ft.txt" 2>&1 &&
+  --groups 2 --ratio 4 --lr 0.02 --cycles 1 --precise-bn 2 --quiet --seed 3 --out "$WORK/ft" --json >"$WORK/ft.txt" 2>&1 &&
   grep -q "block1+block2+block3 x0.25 head x1" "$WORK/ft.txt" &&
   [[ $(json_field "$WORK/ft.txt" '[g["name"] for g in j["groups"]] == ["block1+block2+block3", "head"] and abs(j["groups"][0]["lr"] - 0.005) < 1e-12') == True ]] &&
+  [[ $(json_field "$WORK/ft.txt" 'j["precise_bn"]["batches"] == 2 and j["final_accuracy"] == j["precise_bn"]["accuracy"]') == True ]] &&
   [[ -s "$WORK/ft/finetuned.npz" ]]; then
-  pass "finetune --groups 2 trains two groups 4x apart"
+  pass "finetune --groups 2 trains two groups 4x apart, then re-estimates BN on 2 batches"
 else
   fail "finetune --groups 2: $(tail -3 "$WORK/ft.txt")"
 fi

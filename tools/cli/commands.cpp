@@ -16,6 +16,7 @@
 #include "schedules/factory.h"
 #include "tensor/allocator.h"
 #include "train/lr_finder.h"
+#include "train/precise_bn.h"
 #include "train/plot.h"
 
 namespace cyclone::cli {
@@ -197,6 +198,7 @@ Runner add_eval(CLI::App& app) {
   auto c = std::make_shared<Common>();
   auto tta = std::make_shared<bool>(false);
   auto dump_logits = std::make_shared<int64_t>(0);
+  auto precise_bn = std::make_shared<int64_t>(0);
   add_common(*sub, *c, false);
   sub->add_option("--split", c->split, "test | train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
   sub->add_flag("--tta", *tta, "Average predictions over horizontal flips");
@@ -204,15 +206,30 @@ Runner add_eval(CLI::App& app) {
                   "Also put the logits of the first N images (loader order: class, then file name) "
                   "into the JSON as \"logits\"")
       ->check(CLI::NonNegativeNumber);
-  return [c, tta, dump_logits] {
+  sub->add_option("--precise-bn", *precise_bn,
+                  "First re-estimate BatchNorm statistics as the average over N unaugmented training "
+                  "batches (0: off; loads the training split)")
+      ->check(CLI::NonNegativeNumber);
+  return [c, tta, dump_logits, precise_bn] {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
-    Session s = make_session(*c, false);
+    if (*precise_bn > 0 && c->split != "test") {
+      throw std::invalid_argument("eval: --precise-bn re-estimates on the training split, so it needs --split test");
+    }
+    Session s = make_session(*c, *precise_bn > 0);
+    int64_t bn_batches = 0;
+    if (*precise_bn > 0) {
+      train::PreciseBnOptions po;
+      po.batches = *precise_bn;
+      bn_batches = train::recalibrate_bn(*s.model, s.learner->train_loader(), po);
+      std::printf("precise BN: statistics averaged over %lld training batches\n", static_cast<long long>(bn_batches));
+    }
     const train::Metrics m = *tta ? s.learner->validate_tta() : s.learner->validate();
     std::printf("top-1 %.4f (%lld/%lld correct), mean loss %.4f, count %lld\n", m.accuracy,
                 static_cast<long long>(m.correct), static_cast<long long>(m.count), m.loss, static_cast<long long>(m.count));
     json j{{"command", "eval"}, {"model", c->model}, {"weights", c->weights}, {"top1", m.accuracy},
            {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", *tta}};
+    if (bn_batches > 0) j["precise_bn_batches"] = bn_batches;
     if (*dump_logits > 0) j["logits"] = first_logits(s, *dump_logits);
     emit_json(*c, j);
     return 0;

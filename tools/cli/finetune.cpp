@@ -1,8 +1,8 @@
 // `cyclone finetune`: the fast.ai transfer-learning recipe, end to end:
 // load weights -> freeze the body and precompute its activations -> train
 // the head -> unfreeze -> layer-group lrs ratio x apart -> lr_find again ->
-// SGDR with cycle_len 1, cycle_mult 2, saving a snapshot per cycle -> report
-// single-model, TTA and snapshot-ensemble accuracy.
+// SGDR with cycle_len 1, cycle_mult 2, saving a snapshot per cycle -> (optionally
+// precise BN) -> report single-model, TTA and snapshot-ensemble accuracy.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include "common.h"
 #include "nn/state_io.h"
 #include "train/lr_finder.h"
+#include "train/precise_bn.h"
 
 namespace cyclone::cli {
 using nlohmann::json;
@@ -23,6 +24,7 @@ Runner add_finetune(CLI::App& app) {
     double head_lr = 1e-2, ratio = 3, cycle_len = 1;
     std::string lr = "auto";
     int64_t num_it = 100;
+    int64_t precise_bn = 0;
   };
   auto c = std::make_shared<Common>();
   auto a = std::make_shared<Args>();
@@ -38,6 +40,11 @@ Runner add_finetune(CLI::App& app) {
   sub->add_option("--cycle-len", a->cycle_len, "First cycle length in epochs")->capture_default_str();
   sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
   sub->add_option("--num-it", a->num_it, "lr_find iterations")->capture_default_str();
+  sub->add_option("--precise-bn", a->precise_bn,
+                  "Before the final evaluation, re-estimate BatchNorm statistics as the average over N "
+                  "training batches, unaugmented (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   return [c, a] {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
@@ -100,15 +107,27 @@ Runner add_finetune(CLI::App& app) {
                 fit.final_accuracy);
     json epochs = json::array();
     for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
+    double single = fit.final_accuracy;
+    if (a->precise_bn > 0) {
+      train::PreciseBnOptions po;
+      po.batches = a->precise_bn;
+      const int64_t used = train::recalibrate_bn(l.model(), l.train_loader(), po);
+      const train::Metrics pb = l.validate();
+      std::printf("   precise BN (statistics averaged over %lld training batches): accuracy %.4f, loss %.4f\n",
+                  static_cast<long long>(used), pb.accuracy, pb.loss);
+      j["precise_bn"] = {{"batches", used}, {"accuracy", pb.accuracy}, {"valid_loss", pb.loss},
+                         {"accuracy_before", fit.final_accuracy}};
+      single = pb.accuracy;
+    }
     const train::Metrics tta = l.validate_tta();
     const int64_t m = static_cast<int64_t>(l.snapshots().size());
     train::Metrics ens;
     if (m > 1) ens = l.evaluate_ensemble(m);
-    std::printf("8. single model %.4f, with flip TTA %.4f; ensemble of %lld snapshots %.4f\n", fit.final_accuracy,
-                tta.accuracy, static_cast<long long>(m), m > 1 ? ens.accuracy : fit.final_accuracy);
+    std::printf("8. single model %.4f, with flip TTA %.4f; ensemble of %lld snapshots %.4f\n", single,
+                tta.accuracy, static_cast<long long>(m), m > 1 ? ens.accuracy : single);
     nn::save_weights(*s.model, c->out + "/finetuned.npz");
-    j.update({{"lr", lr}, {"epochs", epochs}, {"final_accuracy", fit.final_accuracy}, {"tta_accuracy", tta.accuracy},
-              {"snapshots", fit.snapshots}, {"ensemble_accuracy", m > 1 ? ens.accuracy : fit.final_accuracy},
+    j.update({{"lr", lr}, {"epochs", epochs}, {"final_accuracy", single}, {"tta_accuracy", tta.accuracy},
+              {"snapshots", fit.snapshots}, {"ensemble_accuracy", m > 1 ? ens.accuracy : single},
               {"weights_out", c->out + "/finetuned.npz"}});
     emit_json(*c, j);
     return 0;
