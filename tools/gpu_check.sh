@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Verifies cyclone on a machine with an NVIDIA GPU (no network needed), in one
-# command from the repo root: configure for the native GPU, build, run the whole
-# CTest suite (CUDA included), compute-sanitizer memcheck over the CUDA tests,
-# then every bench/bench_* executable and bench/pytorch_resnet20.py (the PyTorch
+# command from the repo root: configure for the native GPU, build, run the CTest
+# suite (CUDA included; with .shared/ from tools/stage_shared.sh, also the
+# reproduction of the pretrained ResNets on CUDA), the full-data fine-tune on
+# CUDA (with .shared/), compute-sanitizer memcheck over the CUDA tests, then
+# every bench/bench_* executable and bench/pytorch_resnet20.py (the PyTorch
 # peer, when python3 has torch). Each step has a timeout and the run goes on
 # past a failing step. Full logs go to $OUT (or ./gpu_check_logs); a summary
 # table (step, status, seconds) and the benchmark tables are printed last.
-#   tools/gpu_check.sh    env: BUILD_DIR (build-gpu), JOBS (nproc), GPU_CHECK_BUDGET_S (470),
+#   tools/gpu_check.sh    env: BUILD_DIR (build-gpu), JOBS (nproc), GPU_CHECK_BUDGET_S (540),
 #                         CYCLONE_COMMIT (the commit to report when .git is absent)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -14,7 +16,7 @@ ROOT=$PWD
 LOG_DIR=${OUT:-$ROOT/gpu_check_logs}
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 JOBS=${JOBS:-$(nproc)}
-BUDGET_S=${GPU_CHECK_BUDGET_S:-470}  # the whole run stays under about 8 minutes
+BUDGET_S=${GPU_CHECK_BUDGET_S:-540}  # the whole run stays under 9 minutes
 mkdir -p "$LOG_DIR" || exit 1
 SUMMARY=$LOG_DIR/summary.txt
 : >"$SUMMARY"
@@ -72,7 +74,9 @@ say "driver: $(nvidia-smi --query-gpu=driver_version,memory.total --format=csv,n
 say "toolkit: $(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo 'nvcc not found')"
 say "cmake: $(cmake --version 2>/dev/null | head -n1), c++: $(c++ --version 2>/dev/null | head -n1)"
 commit=${CYCLONE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo "unknown (set CYCLONE_COMMIT)")}
-say "commit: $commit; .deps: $([[ -d .deps ]] && echo present || echo absent); jobs: $JOBS; budget: ${BUDGET_S}s"
+SHARED_ARGS=()
+[[ -f .shared/data/cifar10-jpg.tar.gz ]] && SHARED_ARGS=(-DCYCLONE_SHARED_DIR="$ROOT/.shared")
+say "commit: $commit; .deps: $([[ -d .deps ]] && echo present || echo absent); .shared: $( ((${#SHARED_ARGS[@]})) && echo present || echo absent); jobs: $JOBS; budget: ${BUDGET_S}s"
 [[ -n "${CYCLONE_COMMIT:-}" ]] && export CYCLONE_COMMIT
 
 SANITIZER=$(command -v compute-sanitizer || true)
@@ -83,13 +87,19 @@ command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 # ---- 1-3. configure and build (keep going past a failing target) ----
 run_step configure 150 "$LOG_DIR/configure.log" cmake -S . -B "$BUILD_DIR" "${GENERATOR[@]}" \
   -DCMAKE_BUILD_TYPE=Release -DCYCLONE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native \
-  -DCYCLONE_BUILD_TESTS=ON -DCYCLONE_BUILD_BENCH=ON -DCYCLONE_DEPS_DIR="$ROOT/.deps"
+  -DCYCLONE_BUILD_TESTS=ON -DCYCLONE_BUILD_BENCH=ON -DCYCLONE_DEPS_DIR="$ROOT/.deps" "${SHARED_ARGS[@]}"
 KEEP_GOING=(-k 0)
 ((${#GENERATOR[@]})) || KEEP_GOING=(-k)
 run_step build 300 "$LOG_DIR/build.log" cmake --build "$BUILD_DIR" -j "$JOBS" -- "${KEEP_GOING[@]}"
 
-# ---- 4. the whole test suite, CUDA included ----
-run_step ctest 240 "$LOG_DIR/ctest.log" ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 180
+# ---- 4. the test suite, CUDA included (the CPU's full-data repro and fine-tunes are left to CPU machines) ----
+run_step ctest 240 "$LOG_DIR/ctest.log" ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 180 \
+  -E '^(finetune_full_resnet20_(cpu|cuda)|repro_full_resnet[0-9]+)$'
+
+# ---- 4b. the full-data fine-tune on CUDA (skips without .shared); its result JSON is kept ----
+run_step finetune_full_cuda 200 "$LOG_DIR/finetune_full.log" ctest --test-dir "$BUILD_DIR" -V \
+  -R '^finetune_full_resnet20_cuda$' --timeout 190
+cp "$BUILD_DIR/tests/finetune/resnet20-full-cuda/finetune.log" "$LOG_DIR/finetune_full_cuda.json" 2>/dev/null || true
 
 # ---- 5. memcheck over the CUDA tests ----
 TESTS_BIN=$BUILD_DIR/tests/cyclone_tests
@@ -125,6 +135,10 @@ for st in "${STATUSES[@]}"; do [[ "$st" == ok ]] || failed=1; done
   echo
   echo "---- benchmark tables (full output in $LOG_DIR/bench.log) ----"
   grep -E '^(markdown \(|\| |.*FAIL|.*no CUDA device)' "$LOG_DIR/bench.log" 2>/dev/null || echo "(no bench output)"
+  echo
+  echo "---- full-data fine-tune on CUDA (full output in $LOG_DIR/finetune_full.log) ----"
+  grep -E '^[0-9]+: +(resnet20 fine|  [a-zA-Z]|PASS|FAIL|SKIP)' "$LOG_DIR/finetune_full.log" 2>/dev/null | sed 's/^[0-9]*: //' ||
+    echo "(no fine-tune output)"
   echo
   echo "---- gpu_check summary ----"
   printf '%-22s %-34s %8s\n' step status seconds

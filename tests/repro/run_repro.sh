@@ -6,13 +6,14 @@
 # python3-torch or the cyclone tool is missing.
 #
 #   run_repro.sh --mode subset|full --model resnet20 --cyclone BIN --pixels BIN --shared DIR --work DIR
+#                [--device cpu|cuda]
 #
 # subset: the first PER_CLASS (default 100) test images of each class, against PyTorch run
 #         on the same decoded pixels; full: all 10,000, against ../shared/models/README.md.
 # CYCLONE_PYTHON overrides the Python with PyTorch (default /usr/bin/python3, Debian's).
 set -euo pipefail
 
-MODE= MODEL= CYCLONE= PIXELS= SHARED= WORK= PER_CLASS=${PER_CLASS:-100}
+MODE= MODEL= CYCLONE= PIXELS= SHARED= WORK= DEVICE=cpu PER_CLASS=${PER_CLASS:-100}
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) MODE=$2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
     --pixels) PIXELS=$2 ;;
     --shared) SHARED=$2 ;;
     --work) WORK=$2 ;;
+    --device) DEVICE=$2 ;;
     *) echo "run_repro.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -30,6 +32,7 @@ for v in MODE MODEL CYCLONE PIXELS SHARED WORK; do
 done
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/shared_inputs.sh"
+require_device "$CYCLONE" "$DEVICE"
 find_shared_inputs run_repro.sh "$MODEL" "$SHARED" "$CYCLONE"
 
 # Shared by every test of the run (CTest may run them in parallel): the extracted test split,
@@ -56,7 +59,7 @@ mkdir -p "$WORK"
   fi
 ) 9>"$WORK/.lock"
 
-RUN=$WORK/$MODEL-$MODE
+RUN=$WORK/$MODEL-$MODE-$DEVICE
 rm -rf "$RUN"
 mkdir -p "$RUN"
 "$PY" "$ROOT/tools/convert_weights.py" "$TH" --npz "$RUN/$MODEL.npz" --onnx "$RUN/$MODEL.onnx"
@@ -70,9 +73,9 @@ RESULTS=()
 for fmt in npz onnx; do
   start=$(date +%s%N)
   "$CYCLONE" eval --data "folder:$DATA" --model "$MODEL" --weights "$RUN/$MODEL.$fmt" --normalize imagenet \
-    --device cpu --json --quiet --out "$RUN" --dump-logits "$DUMP" > "$RUN/eval_$fmt.json"
+    --device "$DEVICE" --json --quiet --out "$RUN" --dump-logits "$DUMP" > "$RUN/eval_$fmt.json"
   ms=$((($(date +%s%N) - start) / 1000000))
-  echo "cyclone eval $MODEL $fmt ($MODE): $((ms / 1000)).$((ms % 1000 / 100)) s"
+  echo "cyclone eval $MODEL $fmt ($MODE, $DEVICE): $((ms / 1000)).$((ms % 1000 / 100)) s"
   RESULTS+=(--result "$fmt=$RUN/eval_$fmt.json")
 done
 "$PY" "$HERE/check_repro.py" --mode "$MODE" --model "$MODEL" "${CHECK_ARGS[@]}" "${RESULTS[@]}"
