@@ -151,10 +151,17 @@ TEST_CASE("recalibrate_bn: bad input") {
   o.batches = -1;
   CHECK_THROWS_WITH_AS(train::recalibrate_bn(net.seq, *loader, o), doctest::Contains("batches must be >= 0"),
                        std::invalid_argument);
-  // A shape error inside the pass leaves momentum and mode as they were.
-  nn::Sequential wrong{{std::make_shared<nn::BatchNorm2d>(5)}};
+  // A shape error inside the pass (the second BN expects 5 channels) leaves statistics,
+  // momentum and mode as they were, in the layer it had already reset as well.
+  auto ok = std::make_shared<nn::BatchNorm2d>(kC);
+  nn::Sequential wrong{{ok, std::make_shared<nn::BatchNorm2d>(5)}};
+  ok->running_mean.fill_(5.0);
+  ok->running_var.fill_(7.0);
   wrong.eval();
   CHECK_THROWS_AS(train::recalibrate_bn(wrong, *loader), std::invalid_argument);
   CHECK_FALSE(wrong.is_training());
-  CHECK(dynamic_cast<nn::BatchNorm&>(*wrong[0]).momentum == 0.1);
+  CHECK(ok->momentum == 0.1);
+  test::check_close(ok->running_mean, std::vector<float>(kC, 5.0f), 0, 0);
+  test::check_close(ok->running_var, std::vector<float>(kC, 7.0f), 0, 0);
+  CHECK(ok->num_batches_tracked.item() == 0);
 }

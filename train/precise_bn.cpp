@@ -22,11 +22,13 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
     nn::BatchNorm* bn;
     double momentum;
     bool frozen;
+    Tensor mean, var, batches;  // the statistics before, put back if the pass fails
   };
   std::vector<Saved> bns;
   for (auto& [name, m] : model.named_modules()) {
     if (auto* bn = dynamic_cast<nn::BatchNorm*>(m); bn && bn->running_mean.defined()) {
-      bns.push_back({bn, bn->momentum, bn->frozen_stats});
+      bns.push_back({bn, bn->momentum, bn->frozen_stats, bn->running_mean.clone(), bn->running_var.clone(),
+                     bn->num_batches_tracked.defined() ? bn->num_batches_tracked.clone() : Tensor()});
     }
   }
   if (bns.empty()) throw std::invalid_argument("recalibrate_bn: the model has no BatchNorm with running statistics");
@@ -68,6 +70,11 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
       model.forward(b->x);
     }
   } catch (...) {
+    for (Saved& s : bns) {
+      s.bn->running_mean.copy_(s.mean);
+      s.bn->running_var.copy_(s.var);
+      if (s.batches.defined()) s.bn->num_batches_tracked.copy_(s.batches);
+    }
     restore();
     throw;
   }

@@ -21,7 +21,8 @@ struct PreciseBnOptions {
 // ones included) and sets them to the average of the per-batch statistics over
 // `batches` shuffled batches of `like`'s dataset (batch size, normalisation,
 // device and seed from `like`). Momentum, frozen flags and the module's
-// train/eval mode are restored afterwards; no gradients are computed. Returns
+// train/eval mode are restored afterwards, and so are the statistics when the
+// pass throws (a shape error, say); no gradients are computed. Returns
 // the number of batches used. Throws std::invalid_argument when the model has
 // no BatchNorm with running statistics, or `batches` is negative.
 int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptions options = {});
