@@ -1,6 +1,7 @@
 // Precise BN: after recalibrate_bn, every BatchNorm's running statistics equal
 // the average of the per-batch statistics (computed here by hand, in double),
-// whatever they were before; momentum, frozen flags, mode and weights are kept.
+// whatever they were before; momentum, frozen flags, mode and weights are kept;
+// and CUDA gives the CPU's statistics.
 #include <cmath>
 #include <stdexcept>
 
@@ -14,9 +15,10 @@ using namespace cyclone;
 namespace {
 constexpr int64_t kC = 3, kHW = 8 * 8, kBatch = 16, kImages = 64;
 
-std::shared_ptr<train::DataLoader> make_loader(bool shuffle) {
+std::shared_ptr<train::DataLoader> make_loader(bool shuffle, Device device = kCPU) {
   auto set = std::make_shared<const data::ImageSet>(data::make_synthetic(kImages, kC, 8, 8, 10, 5));
   train::LoaderOptions o;
+  o.device = device;
   o.batch_size = kBatch;
   o.shuffle = shuffle;
   o.seed = 3;
@@ -164,4 +166,22 @@ TEST_CASE("recalibrate_bn: bad input") {
   test::check_close(ok->running_mean, std::vector<float>(kC, 5.0f), 0, 0);
   test::check_close(ok->running_var, std::vector<float>(kC, 7.0f), 0, 0);
   CHECK(ok->num_batches_tracked.item() == 0);
+}
+
+TEST_CASE("recalibrate_bn on CUDA = on the CPU" * doctest::test_suite("cuda")) {
+  if (!test::cuda_or_skip()) return;
+  Net cpu, gpu;
+  gpu.seq.to(kCUDA);
+  gpu.seq.eval();
+  train::PreciseBnOptions o;
+  o.batches = 3;
+  CHECK(train::recalibrate_bn(cpu.seq, *make_loader(false), o) == 3);
+  CHECK(train::recalibrate_bn(gpu.seq, *make_loader(false, kCUDA), o) == 3);
+  for (auto [c, g] : {std::pair{cpu.bn1, gpu.bn1}, std::pair{cpu.bn2, gpu.bn2}}) {
+    test::check_close(g->running_mean.cpu(), c->running_mean, 1e-5, 1e-5);
+    test::check_close(g->running_var.cpu(), c->running_var, 1e-5, 1e-5);
+    CHECK(g->num_batches_tracked.cpu().item() == 3);
+    CHECK(g->momentum == 0.3);
+  }
+  CHECK_FALSE(gpu.seq.is_training());
 }
