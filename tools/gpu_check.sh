@@ -137,8 +137,12 @@ for st in "${STATUSES[@]}"; do [[ "$st" == ok ]] || failed=1; done
   grep -E '^(markdown \(|\| |.*FAIL|.*no CUDA device)' "$LOG_DIR/bench.log" 2>/dev/null || echo "(no bench output)"
   echo
   echo "---- full-data fine-tune on CUDA (full output in $LOG_DIR/finetune_full.log) ----"
-  grep -E '^[0-9]+: +(resnet20 fine|  [a-zA-Z]|PASS|FAIL|SKIP)' "$LOG_DIR/finetune_full.log" 2>/dev/null | sed 's/^[0-9]*: //' ||
+  ft_lines='^[0-9]+: +(resnet20 fine|  [a-zA-Z]|PASS|FAIL|SKIP)'
+  if grep -qE "$ft_lines" "$LOG_DIR/finetune_full.log" 2>/dev/null; then
+    grep -E "$ft_lines" "$LOG_DIR/finetune_full.log" | sed 's/^[0-9]*: //'
+  else
     echo "(no fine-tune output)"
+  fi
   echo
   echo "---- gpu_check summary ----"
   printf '%-22s %-34s %8s\n' step status seconds
