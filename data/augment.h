@@ -20,6 +20,15 @@ struct AugmentConfig {
   float flip_p = 0.5f;
   int cutout = 0;                  // side of the zeroed square; 0 = no cutout
   std::string normalize = "none";  // a normalize_preset name
+
+  // The same normalisation with no crop, flip or cutout: the images as validation sees them.
+  AugmentConfig unaugmented() const {
+    AugmentConfig c = *this;
+    c.crop_padding = 0;
+    c.flip = false;
+    c.cutout = 0;
+    return c;
+  }
 };
 
 // The random choices for one sample.

@@ -37,9 +37,8 @@ struct Stats {
 std::pair<Stats, Stats> expected(int64_t batches, const std::vector<float>& w, const std::vector<float>& b) {
   auto like = make_loader(true);
   train::LoaderOptions o = like->options();
-  o.augment.crop_padding = 0;
-  o.augment.flip = false;
-  train::DataLoader loader(std::shared_ptr<const data::ImageSet>(&like->dataset(), [](const data::ImageSet*) {}), o);
+  o.augment = o.augment.unaugmented();
+  train::DataLoader loader(like->shared_dataset(), o);
   Stats s1{std::vector<double>(kC), std::vector<double>(kC)}, s2 = s1;
   loader.start_epoch(0);
   for (int64_t k = 0; k < batches; ++k) {

@@ -45,6 +45,8 @@ class DataLoader {
   int64_t num_batches() const;
   int64_t num_samples() const { return set_->n; }
   const data::ImageSet& dataset() const { return *set_; }
+  // The dataset as shared with this loader, for another loader over the same images.
+  std::shared_ptr<const data::ImageSet> shared_dataset() const { return set_; }
   const LoaderOptions& options() const { return opts_; }
 
   // Starts (or restarts) an epoch at batch `start_batch` (for exact resume).

@@ -24,10 +24,8 @@ std::pair<Tensor, Tensor> compute_features(nn::Model& model, const DataLoader& l
   LoaderOptions o = like.options();
   o.shuffle = false;
   o.drop_last = false;
-  o.augment.crop_padding = 0;
-  o.augment.flip = false;
-  o.augment.cutout = 0;
-  DataLoader loader(std::shared_ptr<const data::ImageSet>(&like.dataset(), [](const data::ImageSet*) {}), o);
+  o.augment = o.augment.unaugmented();
+  DataLoader loader(like.shared_dataset(), o);
   std::vector<Tensor> fs, ys;
   loader.start_epoch(0);
   while (auto b = loader.next()) {

@@ -35,12 +35,8 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
 
   LoaderOptions o = like.options();
   o.shuffle = true;
-  if (!options.augment) {
-    o.augment.crop_padding = 0;
-    o.augment.flip = false;
-    o.augment.cutout = 0;
-  }
-  DataLoader loader(std::shared_ptr<const data::ImageSet>(&like.dataset(), [](const data::ImageSet*) {}), o);
+  if (!options.augment) o.augment = o.augment.unaugmented();
+  DataLoader loader(like.shared_dataset(), o);
   const int64_t total = options.batches == 0 ? loader.num_batches() : std::min(options.batches, loader.num_batches());
 
   const bool was_training = model.is_training();
@@ -52,10 +48,15 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
     s.bn->frozen_stats = false;
   }
   model.train();
-  auto restore = [&] {
+  // Momentum, frozen flags and mode always come back; the statistics only when the pass failed.
+  auto restore = [&](bool statistics) {
     for (Saved& s : bns) {
       s.bn->momentum = s.momentum;
       s.bn->frozen_stats = s.frozen;
+      if (!statistics) continue;
+      s.bn->running_mean.copy_(s.mean);
+      s.bn->running_var.copy_(s.var);
+      if (s.batches.defined()) s.bn->num_batches_tracked.copy_(s.batches);
     }
     model.train(was_training);
   };
@@ -70,15 +71,10 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
       model.forward(b->x);
     }
   } catch (...) {
-    for (Saved& s : bns) {
-      s.bn->running_mean.copy_(s.mean);
-      s.bn->running_var.copy_(s.var);
-      if (s.batches.defined()) s.bn->num_batches_tracked.copy_(s.batches);
-    }
-    restore();
+    restore(true);
     throw;
   }
-  restore();
+  restore(false);
   return used;
 }
 
