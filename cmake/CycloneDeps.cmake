@@ -21,7 +21,7 @@ set(CYCLONE_PRIVATE_INCLUDES ${CYCLONE_STB_DIR})
 
 # cuDNN, a peer for bench/ only (never linked into the library): headers from the
 # CUDA toolkit or the system, else .deps/include; the library likewise.
-if(CYCLONE_WITH_CUDA)
+if(CYCLONE_WITH_CUDA AND NOT CYCLONE_CUDA_EMULATED)
   find_path(CYCLONE_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS}
             PATHS ${CYCLONE_DEPS_DIR}/include)
   find_library(CYCLONE_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${CUDAToolkit_LIBRARY_DIR})

@@ -1,7 +1,10 @@
 # Warnings for our own targets only (never global flags), and sanitizers.
 function(cyclone_set_warnings target)
   # -Wno-restrict: GCC 12 reports false positives inside std::string at -O3 (GCC bug 105329).
-  set(_cxx -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter -Wno-restrict)
+  set(_cxx -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND _cxx -Wno-restrict)
+  endif()
   if(CYCLONE_WARNINGS_AS_ERRORS)
     list(APPEND _cxx -Werror)
   endif()

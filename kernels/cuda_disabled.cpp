@@ -14,12 +14,15 @@ namespace {
 }  // namespace
 
 bool built() { return false; }
+bool emulated() { return false; }
 int device_count() { return 0; }
 std::string device_name(int) { no_cuda("device_name"); }
 void set_device(int) { no_cuda("set_device"); }
 int current_device() { return 0; }
 void* raw_malloc(size_t) { no_cuda("CUDA allocation"); }
 void raw_free(void*) {}
+void mark_in_use(void*, size_t) {}
+void mark_cached(void*) {}
 void copy_to_device(void*, const void*, size_t) { no_cuda("copy to CUDA"); }
 void copy_to_host(void*, const void*, size_t) { no_cuda("copy from CUDA"); }
 void copy_device_to_device(void*, const void*, size_t) { no_cuda("CUDA copy"); }

@@ -9,12 +9,21 @@
 namespace cyclone::kernels::cuda {
 
 bool built();                 // true when compiled with the CUDA backend
+bool emulated();              // true when that backend is the emulated device on the CPU
 int device_count();           // 0 if no driver/GPU; never throws
 std::string device_name(int index);
 void set_device(int index);
 int current_device();
 void* raw_malloc(size_t bytes);  // cudaMalloc; throws std::runtime_error("out of memory ...")
+// The release calls never throw (destructors call them): a failure, such as a
+// sticky error after a kernel fault, is reported on stderr once and the memory
+// is left to the driver.
 void raw_free(void* ptr);
+// The caching allocator says which bytes of a raw block are in use: the
+// emulated device then treats the rest (rounding slack, a cached block) as out
+// of bounds. No-ops on a GPU.
+void mark_in_use(void* block, size_t used_bytes);
+void mark_cached(void* block);
 // Host<->device copies on cyclone's stream. to_host waits for the copy (the
 // caller asked for host data); the others are asynchronous.
 void copy_to_device(void* dst, const void* src, size_t bytes);

@@ -88,6 +88,7 @@ void* allocate(Device device, size_t bytes) {
     it->second.pop_back();
     p.stats.cache_hits++;
     note_alloc(p.stats, size);
+    if (!device.is_cpu()) kernels::cuda::mark_in_use(ptr, bytes);
     return ptr;
   }
   void* ptr = nullptr;
@@ -110,6 +111,7 @@ void* allocate(Device device, size_t bytes) {
   p.stats.driver_allocs++;
   p.stats.reserved_bytes += size;
   note_alloc(p.stats, size);
+  if (!device.is_cpu()) kernels::cuda::mark_in_use(ptr, bytes);
   return ptr;
 }
 
@@ -124,6 +126,7 @@ void deallocate(Device device, void* ptr, size_t bytes) {
     p.stats.reserved_bytes -= size;
     return;
   }
+  if (!device.is_cpu()) kernels::cuda::mark_cached(ptr);
   p.free_blocks[size].push_back(ptr);
 }
 

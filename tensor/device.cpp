@@ -22,6 +22,7 @@ Device Device::parse(const std::string& spec) {
 std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 
 bool cuda_built() { return kernels::cuda::built(); }
+bool cuda_emulated() { return kernels::cuda::emulated(); }
 int cuda_device_count() { return kernels::cuda::device_count(); }
 bool cuda_available() { return cuda_built() && cuda_device_count() > 0; }
 void cuda_synchronize() {

@@ -27,6 +27,7 @@ inline constexpr Device kCUDA{Device::Type::CUDA, 0};
 
 // Runtime information about the CUDA backend.
 bool cuda_built();            // compiled with the CUDA backend
+bool cuda_emulated();         // that backend is the emulated device on the CPU (CYCLONE_CUDA=EMULATE)
 int cuda_device_count();      // 0 when not built or no GPU/driver is present
 bool cuda_available();        // cuda_built() && cuda_device_count() > 0
 // Waits for all queued work on the current device's stream (explicit sync point).

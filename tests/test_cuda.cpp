@@ -85,7 +85,8 @@ TEST_CASE("binary, compare and where kernels with broadcasting: CUDA = CPU" * do
 
 TEST_CASE("row reductions and argmax: CUDA = CPU over short and long rows" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
-  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 7}, {5, 129}, {17, 1000}, {1, 100000}, {4099, 10}}) {
+  for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 7}, {5, 129}, {17, 1000}, {1, 100000}, {4099, 10}}) {
+    const int64_t rows = shape.first, cols = shape.second;
     Tensor x = cpu_rand({rows, cols}, uint64_t(rows * 7 + cols));
     Tensor xg = x.cuda();
     for (int op = 0; op < 5; ++op) {
@@ -104,7 +105,8 @@ TEST_CASE("row reductions and argmax: CUDA = CPU over short and long rows" * doc
 
 TEST_CASE("every CUDA GEMM version equals the CPU reference" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
-  for (auto [m, n, k] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1}, {7, 130, 9}, {129, 257, 67}, {256, 128, 512}}) {
+  for (const auto& mnk : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1}, {7, 130, 9}, {129, 257, 67}, {256, 128, 512}}) {
+    const int64_t m = std::get<0>(mnk), n = std::get<1>(mnk), k = std::get<2>(mnk);
     for (int trans = 0; trans < 4; ++trans) {
       const bool ta = trans & 1, tb = trans & 2;
       Tensor a = cpu_rand({ta ? k : m, ta ? m : k}, 11), b = cpu_rand({tb ? n : k, tb ? k : n}, 12);

@@ -190,7 +190,8 @@ TEST_CASE("max, average and adaptive pooling, forward and backward: CUDA = CPU" 
       check_close(adx.host(), want_dx, 1e-6, 1e-6);
     }
   }
-  for (auto [oh, ow] : std::vector<std::pair<int64_t, int64_t>>{{3, 2}, {1, 1}, {7, 9}, {4, 5}, {10, 11}}) {
+  for (const auto& out : std::vector<std::pair<int64_t, int64_t>>{{3, 2}, {1, 1}, {7, 9}, {4, 5}, {10, 11}}) {
+    const int64_t oh = out.first, ow = out.second;
     K::PoolGeometry g = pool(1, 1, 1, 1, 0, 0, false);
     g.oh = oh;
     g.ow = ow;
@@ -212,8 +213,9 @@ TEST_CASE("max, average and adaptive pooling, forward and backward: CUDA = CPU" 
 TEST_CASE("log_softmax forward and backward: CUDA = CPU over warp-sized and block-sized rows" *
           doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
-  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{
+  for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{
            {1, 1}, {3, 7}, {37, 10}, {5, 129}, {4, 1000}, {3, 1024}, {3, 1025}, {2, 5000}, {2049, 3}}) {
+    const int64_t rows = shape.first, cols = shape.second;
     INFO("rows " << rows << " cols " << cols);
     const auto x = random_floats(rows * cols, 71, -10.f, 10.f), dy = random_floats(rows * cols, 72);
     std::vector<float> want_y(x.size()), want_dx(x.size());
@@ -231,7 +233,8 @@ TEST_CASE("log_softmax forward and backward: CUDA = CPU over warp-sized and bloc
 TEST_CASE("cross_entropy forward and backward: CUDA = CPU, smoothing, ignore_index, invalid labels give NaN" *
           doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
-  for (auto [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {37, 10}, {5, 100}, {3, 1000}, {4, 1500}}) {
+  for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {37, 10}, {5, 100}, {3, 1000}, {4, 1500}}) {
+    const int64_t rows = shape.first, cols = shape.second;
     const auto x = random_floats(rows * cols, 81, -8.f, 8.f), dloss = random_floats(rows, 82);
     std::vector<int64_t> labels(rows);
     for (int64_t r = 0; r < rows; ++r) labels[r] = (r % 4 == 2) ? -100 : (r * 7 + 3) % cols;

@@ -168,7 +168,7 @@ TEST_CASE("optimizer state moves to the parameters' device on load" * doctest::t
   std::vector<Tensor> gpu = on_cuda(cpu);
   Adam b(gpu, {.lr = 0.01, .amsgrad = true});
   b.load_state_dict(a.state_dict());
-  for (const auto& [key, t] : b.state_dict().tensors) CHECK_MESSAGE(t.is_cuda(), key);
+  for (const auto& entry : b.state_dict().tensors) CHECK_MESSAGE(entry.second.is_cuda(), entry.first);
   for (size_t i = 0; i < cpu.size(); ++i) {
     Tensor g = test::seeded_randn(cpu[i].shape(), 99 + i).detach();
     cpu[i].set_grad(g);

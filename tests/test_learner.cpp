@@ -200,9 +200,10 @@ TEST_CASE("merged layer groups: the head stays alone, the body splits evenly, an
   CHECK(names(l.layer_groups()) == std::vector<std::string>{"block1+block2+block3", "head"});
   l.freeze();
   CHECK(l.frozen_groups() == 1);
-  for (auto& [name, p] : l.model().named_parameters()) {
+  for (auto& named : l.model().named_parameters()) {
+    const std::string& name = named.first;
     INFO(name);
-    CHECK(p.requires_grad() == (name.rfind("fc.", 0) == 0));
+    CHECK(named.second.requires_grad() == (name.rfind("fc.", 0) == 0));
   }
   o.layer_groups = 5;
   CHECK_THROWS_WITH(train::Learner(nn::make_model("smallcnn"), loader(synth(64, 1), true), loader(synth(32, 2), false), o),

@@ -97,9 +97,12 @@ TEST_CASE("pooling forward and backward equal PyTorch") {
 }
 
 TEST_CASE("cross-entropy (mean, sum, smoothing, ignore_index) and log_softmax equal PyTorch") {
-  for (auto [n, red, smooth] : std::vector<std::tuple<std::string, F::Reduction, double>>{
+  for (const auto& c : std::vector<std::tuple<std::string, F::Reduction, double>>{
            {"ce", F::Reduction::Mean, 0.0}, {"ce_smooth", F::Reduction::Mean, 0.1}, {"ce_sum", F::Reduction::Sum, 0.0},
            {"ce_ignore", F::Reduction::Mean, 0.0}}) {
+    const std::string& n = std::get<0>(c);
+    const F::Reduction red = std::get<1>(c);
+    const double smooth = std::get<2>(c);
     INFO(n);
     Tensor logits = P(n + ".logits");
     Tensor loss = F::cross_entropy(logits, G(n + ".labels"), red, smooth);

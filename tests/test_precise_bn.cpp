@@ -57,7 +57,8 @@ std::pair<Stats, Stats> expected(int64_t batches, const std::vector<float>& w, c
         return std::pair{mean, sq / double(m)};  // biased variance
       };
       auto in = [&](int64_t i, int64_t p) { return double(x[(i * kC + c) * kHW + p]); };
-      const auto [mean1, var1] = moments(in);
+      const std::pair<double, double> in_moments = moments(in);
+      const double mean1 = in_moments.first, var1 = in_moments.second;
       auto out = [&](int64_t i, int64_t p) {
         return std::max(0.0, (in(i, p) - mean1) / std::sqrt(var1 + 1e-5) * w[c] + b[c]);
       };

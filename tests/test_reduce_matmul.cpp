@@ -89,8 +89,9 @@ TEST_CASE("gradcheck: matmul, including broadcast batches and vectors") {
 
 TEST_CASE("blocked CPU GEMM equals the reference triple loop") {
   // Sizes chosen to cross every blocking edge: MR=6, NR=16, KC=256, MC=96.
-  for (auto [m, n, k] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+  for (const auto& mnk : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
            {1, 1, 1}, {7, 17, 5}, {97, 33, 257}, {200, 130, 300}, {13, 1, 600}}) {
+    const int64_t m = std::get<0>(mnk), n = std::get<1>(mnk), k = std::get<2>(mnk);
     for (int trans = 0; trans < 4; ++trans) {
       const bool ta = trans & 1, tb = trans & 2;
       manual_seed(static_cast<uint64_t>(m * 1000 + n + trans));

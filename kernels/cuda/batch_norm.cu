@@ -17,6 +17,7 @@
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -158,10 +159,10 @@ void batch_norm_stats(const float* x, int64_t n, int64_t c, int64_t s, double ep
   if (c <= 0) return;
   const double count = static_cast<double>(n * s);
   if (vectorizable(s, x)) {
-    stats_kernel<float4><<<static_cast<unsigned>(c), kReduceThreads, 0, stream()>>>(
+    launch<stats_kernel<float4>>({static_cast<unsigned>(c), kReduceThreads, 0, stream()}, 
         reinterpret_cast<const float4*>(x), n, c, s / 4, count, eps, mean, invstd);
   } else {
-    stats_kernel<float><<<static_cast<unsigned>(c), kReduceThreads, 0, stream()>>>(x, n, c, s, count, eps, mean,
+    launch<stats_kernel<float>>({static_cast<unsigned>(c), kReduceThreads, 0, stream()}, x, n, c, s, count, eps, mean,
                                                                                   invstd);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
@@ -172,10 +173,10 @@ void batch_norm_apply(const float* x, int64_t n, int64_t c, int64_t s, const flo
   const int64_t total = n * c * s;
   if (total <= 0) return;
   if (fits_int32(total)) {
-    apply_kernel<int32_t><<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(
+    launch<apply_kernel<int32_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, 
         x, int32_t(total), int32_t(c), int32_t(s), mean, invstd, weight, bias, relu, y);
   } else {
-    apply_kernel<int64_t><<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(x, total, c, s, mean, invstd,
+    launch<apply_kernel<int64_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, x, total, c, s, mean, invstd,
                                                                                  weight, bias, relu, y);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
@@ -185,11 +186,11 @@ void batch_norm_backward_reduce(const float* dy, const float* x, int64_t n, int6
                                 const float* invstd, float* sum_dy, float* sum_dy_xhat) {
   if (c <= 0) return;
   if (vectorizable(s, x) && vectorizable(s, dy)) {
-    backward_reduce_kernel<float4><<<static_cast<unsigned>(c), kReduceThreads, 0, stream()>>>(
+    launch<backward_reduce_kernel<float4>>({static_cast<unsigned>(c), kReduceThreads, 0, stream()}, 
         reinterpret_cast<const float4*>(dy), reinterpret_cast<const float4*>(x), n, c, s / 4, mean, invstd, sum_dy,
         sum_dy_xhat);
   } else {
-    backward_reduce_kernel<float><<<static_cast<unsigned>(c), kReduceThreads, 0, stream()>>>(
+    launch<backward_reduce_kernel<float>>({static_cast<unsigned>(c), kReduceThreads, 0, stream()}, 
         dy, x, n, c, s, mean, invstd, sum_dy, sum_dy_xhat);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
@@ -202,10 +203,10 @@ void batch_norm_backward_input(const float* dy, const float* x, int64_t n, int64
   if (total <= 0) return;
   const float m = static_cast<float>(n * s);
   if (fits_int32(total)) {
-    backward_input_kernel<int32_t><<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(
+    launch<backward_input_kernel<int32_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, 
         dy, x, int32_t(total), int32_t(c), int32_t(s), m, mean, invstd, weight, sum_dy, sum_dy_xhat, dx);
   } else {
-    backward_input_kernel<int64_t><<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(
+    launch<backward_input_kernel<int64_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, 
         dy, x, total, c, s, m, mean, invstd, weight, sum_dy, sum_dy_xhat, dx);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();

@@ -9,6 +9,7 @@
 // (mostly from cache) -- e.g. 3x3, c=16, 32x32, n=128: 75 MB written, about
 // 25 us at 3 TB/s. col2im reads the same cols bytes and writes n*c*h*w * 4.
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -70,14 +71,14 @@ void im2col(const float* x, const ConvGeometry& g, float* cols) {
   const int64_t oh = g.out_h(), ow = g.out_w();
   if (oh <= 0 || ow <= 0 || g.n * g.c <= 0 || g.kh * g.kw <= 0) return;
   const int64_t total = g.c * g.n * oh * ow;
-  im2col_kernel<<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(x, g, oh, ow, cols);
+  launch<im2col_kernel>({blocks_for(total, kThreads), kThreads, 0, stream()}, x, g, oh, ow, cols);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void col2im(const float* cols, const ConvGeometry& g, float* x) {
   const int64_t total = g.n * g.c * g.h * g.w;
   if (total <= 0) return;
-  col2im_kernel<<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(cols, g, g.out_h(), g.out_w(), x);
+  launch<col2im_kernel>({blocks_for(total, kThreads), kThreads, 0, stream()}, cols, g, g.out_h(), g.out_w(), x);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

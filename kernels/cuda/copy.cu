@@ -2,6 +2,7 @@
 // (the same generator as the CPU, so the same seed gives the same numbers).
 #include "kernels/contract.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/philox.h"
 
 namespace cyclone::kernels::cuda {
@@ -33,7 +34,7 @@ __global__ void normal_kernel(float* out, int64_t n, uint64_t seed, uint64_t off
 
 template <class S, class D>
 void launch_copy(const void* src, Layout ls, void* dst, Layout ld, int64_t n) {
-  copy_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<const S*>(src), ls, static_cast<D*>(dst), ld, n);
+  launch<copy_kernel<S, D>>({blocks_for(n), 256, 0, stream()}, static_cast<const S*>(src), ls, static_cast<D*>(dst), ld, n);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
@@ -62,20 +63,20 @@ void copy(DType st, const void* src, Layout ls, DType dt, void* dst, Layout ld, 
 
 void fill(DType t, void* dst, int64_t n, double v) {
   switch (t) {
-    case DType::f32: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<float*>(dst), n, static_cast<float>(v)); break;
-    case DType::i64: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<int64_t*>(dst), n, static_cast<int64_t>(v)); break;
-    case DType::u8: fill_kernel<<<blocks_for(n), 256, 0, stream()>>>(static_cast<uint8_t*>(dst), n, static_cast<uint8_t>(v)); break;
+    case DType::f32: launch<fill_kernel<float>>({blocks_for(n), 256, 0, stream()}, static_cast<float*>(dst), n, static_cast<float>(v)); break;
+    case DType::i64: launch<fill_kernel<int64_t>>({blocks_for(n), 256, 0, stream()}, static_cast<int64_t*>(dst), n, static_cast<int64_t>(v)); break;
+    case DType::u8: launch<fill_kernel<uint8_t>>({blocks_for(n), 256, 0, stream()}, static_cast<uint8_t*>(dst), n, static_cast<uint8_t>(v)); break;
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void random_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
-  uniform_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, n, seed, offset, lo, hi);
+  launch<uniform_kernel>({blocks_for(n), 256, 0, stream()}, out, n, seed, offset, lo, hi);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void random_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
-  normal_kernel<<<blocks_for(n), 256, 0, stream()>>>(out, n, seed, offset, mean, std);
+  launch<normal_kernel>({blocks_for(n), 256, 0, stream()}, out, n, seed, offset, mean, std);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

@@ -4,6 +4,7 @@
 // the index arithmetic when every operand is contiguous.
 #include "kernels/contract.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
@@ -38,22 +39,22 @@ __global__ void where_kernel(const uint8_t* c, Layout lc, const float* x, Layout
 }  // namespace
 
 void unary(UnaryOp op, const float* x, Layout lx, float* y, int64_t n, float a, float b) {
-  unary_kernel<<<blocks_for(n), 256, 0, stream()>>>(op, x, lx, y, n, a, b);
+  launch<unary_kernel>({blocks_for(n), 256, 0, stream()}, op, x, lx, y, n, a, b);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void binary(BinaryOp op, const float* x, Layout lx, const float* y, Layout ly, float* z, int64_t n, float alpha) {
-  binary_kernel<<<blocks_for(n), 256, 0, stream()>>>(op, x, lx, y, ly, z, n, alpha);
+  launch<binary_kernel>({blocks_for(n), 256, 0, stream()}, op, x, lx, y, ly, z, n, alpha);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void compare(CompareOp op, const float* x, Layout lx, const float* y, Layout ly, uint8_t* z, int64_t n) {
-  compare_kernel<<<blocks_for(n), 256, 0, stream()>>>(op, x, lx, y, ly, z, n);
+  launch<compare_kernel>({blocks_for(n), 256, 0, stream()}, op, x, lx, y, ly, z, n);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void where(const uint8_t* c, Layout lc, const float* x, Layout lx, const float* y, Layout ly, float* z, int64_t n) {
-  where_kernel<<<blocks_for(n), 256, 0, stream()>>>(c, lc, x, lx, y, ly, z, n);
+  launch<where_kernel>({blocks_for(n), 256, 0, stream()}, c, lc, x, lx, y, ly, z, n);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

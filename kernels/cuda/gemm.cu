@@ -3,6 +3,7 @@
 // TFLOP/s on an H100 that is 2.75 ms. Bytes are small (3 x 64 MiB), so this is
 // compute-bound and register tiling is what matters. Run: bench/bench_matmul.
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/cuda/gemm_versions.h"
 
 namespace cyclone::kernels::cuda {
@@ -135,17 +136,17 @@ __global__ __launch_bounds__(256) void gemm_v3(GemmArgs g) {
 }
 
 template <bool TA, bool TB>
-void launch(int version, const GemmArgs& g) {
+void launch_version(int version, const GemmArgs& g) {
   const auto batch = static_cast<unsigned>(g.batch);
   if (version == 1) {
     const dim3 block(16, 16), grid(static_cast<unsigned>((g.n + 15) / 16), static_cast<unsigned>((g.m + 15) / 16), batch);
-    gemm_v1<TA, TB><<<grid, block, 0, stream()>>>(g);
+    launch<gemm_v1<TA, TB>>({grid, block, 0, stream()}, g);
   } else if (version == 2) {
     const dim3 block(32, 32), grid(static_cast<unsigned>((g.n + 31) / 32), static_cast<unsigned>((g.m + 31) / 32), batch);
-    gemm_v2<TA, TB><<<grid, block, 0, stream()>>>(g);
+    launch<gemm_v2<TA, TB>>({grid, block, 0, stream()}, g);
   } else {
     const dim3 grid(static_cast<unsigned>((g.n + BN - 1) / BN), static_cast<unsigned>((g.m + BM - 1) / BM), batch);
-    gemm_v3<TA, TB><<<grid, 256, 0, stream()>>>(g);
+    launch<gemm_v3<TA, TB>>({grid, 256, 0, stream()}, g);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
@@ -155,9 +156,9 @@ void launch(int version, const GemmArgs& g) {
 void gemm_version(int version, const GemmArgs& g) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   if (g.trans_a) {
-    g.trans_b ? launch<true, true>(version, g) : launch<true, false>(version, g);
+    g.trans_b ? launch_version<true, true>(version, g) : launch_version<true, false>(version, g);
   } else {
-    g.trans_b ? launch<false, true>(version, g) : launch<false, false>(version, g);
+    g.trans_b ? launch_version<false, true>(version, g) : launch_version<false, false>(version, g);
   }
 }
 

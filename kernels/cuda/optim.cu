@@ -9,6 +9,7 @@
 // The math uses the _rn intrinsics so that nvcc contracts nothing the CPU
 // reference does not: the results equal the CPU's bit for bit.
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/optim_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -110,18 +111,18 @@ __global__ void adam_kernel(const AdamLaunch launch, const AdamHyper h) {
 }  // namespace
 
 void sgd_multi(const SgdTensorList& list, const SgdHyper& h) {
-  SgdLaunch launch{list, {}};
-  const int64_t blocks = fill_block_starts(list.count, list.numel, launch.block_start);
+  SgdLaunch work{list, {}};
+  const int64_t blocks = fill_block_starts(list.count, list.numel, work.block_start);
   if (blocks == 0) return;
-  sgd_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream()>>>(launch, h);
+  launch<sgd_kernel>({static_cast<unsigned>(blocks), kThreads, 0, stream()}, work, h);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void adam_multi(const AdamTensorList& list, const AdamHyper& h) {
-  AdamLaunch launch{list, {}};
-  const int64_t blocks = fill_block_starts(list.count, list.numel, launch.block_start);
+  AdamLaunch work{list, {}};
+  const int64_t blocks = fill_block_starts(list.count, list.numel, work.block_start);
   if (blocks == 0) return;
-  adam_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream()>>>(launch, h);
+  launch<adam_kernel>({static_cast<unsigned>(blocks), kThreads, 0, stream()}, work, h);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

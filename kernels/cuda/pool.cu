@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -174,37 +175,37 @@ bool no_forward(const PoolGeometry& g) { return no_backward(g) || g.oh <= 0 || g
 
 void max_pool2d_forward(const float* x, const PoolGeometry& g, float* y, int64_t* indices) {
   if (no_forward(g)) return;
-  max_forward_kernel<<<blocks_for(outputs(g), kThreads), kThreads, 0, stream()>>>(x, g, y, indices);
+  launch<max_forward_kernel>({blocks_for(outputs(g), kThreads), kThreads, 0, stream()}, x, g, y, indices);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void max_pool2d_backward(const float* dy, const int64_t* indices, const PoolGeometry& g, float* dx) {
   if (no_backward(g)) return;
-  max_backward_kernel<<<blocks_for(inputs(g), kThreads), kThreads, 0, stream()>>>(dy, indices, g, dx);
+  launch<max_backward_kernel>({blocks_for(inputs(g), kThreads), kThreads, 0, stream()}, dy, indices, g, dx);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void avg_pool2d_forward(const float* x, const PoolGeometry& g, bool count_include_pad, float* y) {
   if (no_forward(g)) return;
-  avg_forward_kernel<<<blocks_for(outputs(g), kThreads), kThreads, 0, stream()>>>(x, g, count_include_pad, y);
+  launch<avg_forward_kernel>({blocks_for(outputs(g), kThreads), kThreads, 0, stream()}, x, g, count_include_pad, y);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void avg_pool2d_backward(const float* dy, const PoolGeometry& g, bool count_include_pad, float* dx) {
   if (no_backward(g)) return;
-  avg_backward_kernel<<<blocks_for(inputs(g), kThreads), kThreads, 0, stream()>>>(dy, g, count_include_pad, dx);
+  launch<avg_backward_kernel>({blocks_for(inputs(g), kThreads), kThreads, 0, stream()}, dy, g, count_include_pad, dx);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void adaptive_avg_pool2d_forward(const float* x, const PoolGeometry& g, float* y) {
   if (no_forward(g)) return;
-  adaptive_forward_kernel<<<blocks_for(outputs(g), kThreads), kThreads, 0, stream()>>>(x, g, y);
+  launch<adaptive_forward_kernel>({blocks_for(outputs(g), kThreads), kThreads, 0, stream()}, x, g, y);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void adaptive_avg_pool2d_backward(const float* dy, const PoolGeometry& g, float* dx) {
   if (no_backward(g)) return;
-  adaptive_backward_kernel<<<blocks_for(inputs(g), kThreads), kThreads, 0, stream()>>>(dy, g, dx);
+  launch<adaptive_backward_kernel>({blocks_for(inputs(g), kThreads), kThreads, 0, stream()}, dy, g, dx);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

@@ -5,6 +5,7 @@
 
 #include "kernels/contract.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
@@ -87,7 +88,7 @@ __global__ void argmax_kernel(const float* x, int64_t* out, int64_t rows, int64_
   vals[threadIdx.x] = best;
   idxs[threadIdx.x] = idx;
   __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+  for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
     if (threadIdx.x < s) {
       const float v2 = vals[threadIdx.x + s];
       const int64_t i2 = idxs[threadIdx.x + s];
@@ -112,15 +113,15 @@ __global__ void argmax_kernel(const float* x, int64_t* out, int64_t rows, int64_
 void reduce_rows(ReduceOp op, const float* x, float* out, int64_t rows, int64_t cols) {
   if (cols <= 128) {
     const int64_t threads = rows * 32;
-    reduce_kernel<true><<<static_cast<unsigned>((threads + 255) / 256), 256, 0, stream()>>>(op, x, out, rows, cols);
+    launch<reduce_kernel<true>>({static_cast<unsigned>((threads + 255) / 256), 256, 0, stream()}, op, x, out, rows, cols);
   } else {
-    reduce_kernel<false><<<static_cast<unsigned>(rows), 256, 0, stream()>>>(op, x, out, rows, cols);
+    launch<reduce_kernel<false>>({static_cast<unsigned>(rows), 256, 0, stream()}, op, x, out, rows, cols);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
 void argmax_rows(const float* x, int64_t* out, int64_t rows, int64_t cols) {
-  argmax_kernel<<<static_cast<unsigned>(rows), 256, 0, stream()>>>(x, out, rows, cols);
+  launch<argmax_kernel>({static_cast<unsigned>(rows), 256, 0, stream()}, x, out, rows, cols);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 

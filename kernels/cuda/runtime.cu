@@ -1,5 +1,6 @@
 // CUDA runtime services (see kernels/cuda_runtime.h): devices, the stream,
 // raw memory for the caching allocator, and host<->device copies.
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -9,6 +10,26 @@
 namespace cyclone::kernels::cuda {
 
 bool built() { return true; }
+
+bool emulated() {
+#if defined(CYCLONE_CUDA_EMULATED)
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace {
+// For the calls that release resources (they run in destructors): report a
+// failure once instead of throwing into std::terminate.
+void report_release_error(cudaError_t e, const char* what) {
+  if (e == cudaSuccess) return;
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    std::fprintf(stderr, "cyclone: %s failed: %s (later release errors are not reported)\n", what, cudaGetErrorString(e));
+  });
+}
+}  // namespace
 
 int device_count() {
   static const int count = [] {
@@ -64,17 +85,29 @@ void* raw_malloc(size_t bytes) {
   if (device_count() == 0) throw std::runtime_error("CUDA allocation requested but no CUDA device is available");
   void* p = nullptr;
   const cudaError_t e = cudaMalloc(&p, bytes);
-  if (e != cudaSuccess) {
+  if (e == cudaErrorMemoryAllocation) {
     (void)cudaGetLastError();
     throw std::runtime_error("CUDA out of memory: failed to allocate " + std::to_string(bytes) + " bytes (" +
                              cudaGetErrorString(e) + ")");
   }
+  CYCLONE_CUDA_CHECK(e);  // any other error (a sticky one from an earlier kernel) is not "out of memory"
   return p;
 }
 
 void raw_free(void* p) {
-  if (p) CYCLONE_CUDA_CHECK(cudaFree(p));
+  if (p) report_release_error(cudaFree(p), "cudaFree");
 }
+
+void mark_in_use(void* block, size_t used_bytes) {
+#if defined(CYCLONE_CUDA_EMULATED)
+  emu::set_accessible_bytes(block, used_bytes);
+#else
+  (void)block;
+  (void)used_bytes;
+#endif
+}
+
+void mark_cached(void* block) { mark_in_use(block, 0); }
 
 void copy_to_device(void* dst, const void* src, size_t bytes) {
   CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
@@ -101,7 +134,7 @@ void* pinned_malloc(size_t bytes) {
 }
 
 void pinned_free(void* p) {
-  if (p) CYCLONE_CUDA_CHECK(cudaFreeHost(p));
+  if (p) report_release_error(cudaFreeHost(p), "cudaFreeHost");
 }
 
 void copy_to_device_async(void* dst, const void* src, size_t bytes) {
@@ -118,7 +151,7 @@ void* event_record() {
 void event_synchronize(void* e) { CYCLONE_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
 
 void event_destroy(void* e) {
-  if (e) CYCLONE_CUDA_CHECK(cudaEventDestroy(static_cast<cudaEvent_t>(e)));
+  if (e) report_release_error(cudaEventDestroy(static_cast<cudaEvent_t>(e)), "cudaEventDestroy");
 }
 
 }  // namespace cyclone::kernels::cuda

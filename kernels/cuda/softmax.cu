@@ -15,6 +15,7 @@
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/launch.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -141,9 +142,9 @@ unsigned block_row_blocks(int64_t rows) { return static_cast<unsigned>(rows < kM
 void log_softmax_forward(const float* x, int64_t rows, int64_t cols, float* y) {
   if (rows <= 0 || cols <= 0) return;
   if (cols <= kWarpRowMax) {
-    log_softmax_forward_kernel<true><<<warp_row_blocks(rows), kThreads, 0, stream()>>>(x, rows, cols, y);
+    launch<log_softmax_forward_kernel<true>>({warp_row_blocks(rows), kThreads, 0, stream()}, x, rows, cols, y);
   } else {
-    log_softmax_forward_kernel<false><<<block_row_blocks(rows), kThreads, 0, stream()>>>(x, rows, cols, y);
+    launch<log_softmax_forward_kernel<false>>({block_row_blocks(rows), kThreads, 0, stream()}, x, rows, cols, y);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
@@ -151,9 +152,9 @@ void log_softmax_forward(const float* x, int64_t rows, int64_t cols, float* y) {
 void log_softmax_backward(const float* dy, const float* y, int64_t rows, int64_t cols, float* dx) {
   if (rows <= 0 || cols <= 0) return;
   if (cols <= kWarpRowMax) {
-    log_softmax_backward_kernel<true><<<warp_row_blocks(rows), kThreads, 0, stream()>>>(dy, y, rows, cols, dx);
+    launch<log_softmax_backward_kernel<true>>({warp_row_blocks(rows), kThreads, 0, stream()}, dy, y, rows, cols, dx);
   } else {
-    log_softmax_backward_kernel<false><<<block_row_blocks(rows), kThreads, 0, stream()>>>(dy, y, rows, cols, dx);
+    launch<log_softmax_backward_kernel<false>>({block_row_blocks(rows), kThreads, 0, stream()}, dy, y, rows, cols, dx);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
@@ -162,10 +163,10 @@ void cross_entropy_forward(const float* x, const int64_t* labels, int64_t rows, 
                            int64_t ignore_index, float* loss, float* lse) {
   if (rows <= 0) return;
   if (cols <= kWarpRowMax) {
-    cross_entropy_forward_kernel<true><<<warp_row_blocks(rows), kThreads, 0, stream()>>>(
+    launch<cross_entropy_forward_kernel<true>>({warp_row_blocks(rows), kThreads, 0, stream()}, 
         x, labels, rows, cols, smoothing, ignore_index, loss, lse);
   } else {
-    cross_entropy_forward_kernel<false><<<block_row_blocks(rows), kThreads, 0, stream()>>>(
+    launch<cross_entropy_forward_kernel<false>>({block_row_blocks(rows), kThreads, 0, stream()}, 
         x, labels, rows, cols, smoothing, ignore_index, loss, lse);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
@@ -175,7 +176,7 @@ void cross_entropy_backward(const float* dloss, const float* x, const float* lse
                             int64_t cols, float smoothing, int64_t ignore_index, float* dx) {
   const int64_t total = rows * cols;
   if (rows <= 0 || cols <= 0) return;
-  cross_entropy_backward_kernel<<<blocks_for(total, kThreads), kThreads, 0, stream()>>>(
+  launch<cross_entropy_backward_kernel>({blocks_for(total, kThreads), kThreads, 0, stream()}, 
       dloss, x, lse, labels, rows, cols, smoothing, ignore_index, dx);
   CYCLONE_CUDA_LAUNCH_CHECK();
 }

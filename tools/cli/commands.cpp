@@ -298,10 +298,12 @@ Runner add_info(CLI::App& app) {
   auto as_json = std::make_shared<bool>(false);
   sub->add_flag("--json", *as_json, "Print one JSON object as the last line");
   return [as_json] {
-    json j{{"version", "0.1.0"}, {"cuda_built", cuda_built()}, {"cuda_devices", cuda_device_count()},
-           {"cpu_threads", kernels::cpu::num_threads()}};
-    std::printf("cyclone 0.1.0\n  CUDA backend: %s\n  CPU threads: %d\n", cuda_built() ? "built" : "not built",
-                kernels::cpu::num_threads());
+    json j{{"version", "0.1.0"}, {"cuda_built", cuda_built()}, {"cuda_emulated", cuda_emulated()},
+           {"cuda_devices", cuda_device_count()}, {"cpu_threads", kernels::cpu::num_threads()}};
+    const char* backend = !cuda_built()     ? "not built"
+                          : cuda_emulated() ? "emulated on the CPU (CYCLONE_CUDA=EMULATE: correct, checked and slow)"
+                                            : "built";
+    std::printf("cyclone 0.1.0\n  CUDA backend: %s\n  CPU threads: %d\n", backend, kernels::cpu::num_threads());
     json devs = json::array();
     for (int i = 0; i < cuda_device_count(); ++i) {
       const std::string name = kernels::cuda::device_name(i);

@@ -1,0 +1,107 @@
+// The emulated CUDA device's engine, as kernels/cuda/launch.h and the tests see
+// it: launching a kernel (its parameters copied, as a GPU copies them), the
+// documented runtime options (thread order, blocking launches), and counters.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "kernels/cuda/emulator/device_builtins.h"
+#include "kernels/cuda/emulator/runtime_api.h"
+
+namespace cyclone::emu {
+
+// One launch: run_thread(args) runs the kernel body as the current thread.
+struct KernelLaunch {
+  std::string name;
+  const void* function = nullptr;
+  dim3 grid, block;
+  size_t dynamic_shared = 0;
+  cudaStream_t stream = nullptr;
+  void (*run_thread)(const void* args) = nullptr;
+  std::shared_ptr<const void> args;
+  size_t args_bytes = 0;
+};
+
+// Checks the configuration (an error is returned by cudaGetLastError, as on a
+// GPU), then queues the kernel on its stream.
+void launch(KernelLaunch k);
+
+// The order in which a block's threads start, and resume after each barrier:
+// forward (0, 1, ...), reverse, or a shuffle from `seed`. A kernel whose result
+// depends on it has a race that the shared-memory checks may not have seen.
+enum class ThreadOrder { Forward, Reverse, Seeded };
+
+struct Options {
+  ThreadOrder order = ThreadOrder::Forward;
+  uint64_t seed = 0;
+  bool blocking = false;  // run each launch and copy at once (CUDA_LAUNCH_BLOCKING=1)
+};
+// Process-wide runtime state, read from CYCLONE_EMU_ORDER (forward, reverse or
+// seed:N) and CUDA_LAUNCH_BLOCKING at first use.
+Options& options();
+
+struct Counters {
+  uint64_t launches = 0, blocks = 0, threads = 0, barriers = 0, warp_collectives = 0, fiber_switches = 0;
+  uint64_t checked_accesses = 0;  // loads and stores seen by the access checks (clang builds)
+};
+Counters& counters();
+
+// True when kernels' loads and stores are checked (a clang build with the
+// access hooks): shared-memory races, bounds, alignment and host pointers.
+bool access_checks_enabled();
+
+// Errors inside a kernel are sticky, as on a GPU: every later call fails. Tests
+// that provoke one on purpose take it back with this (there is no such call on
+// a real device, where only a reset recovers).
+std::string take_sticky_error();
+
+// Narrows the bytes of a cudaMalloc block that kernels and copies may touch (the
+// caching allocator's rounding slack and cached blocks are off limits); what
+// leaves use is refilled with 0xFF. A GPU has no such call.
+void set_accessible_bytes(void* block, size_t bytes);
+
+// ---- the launch template behind kernels::cuda::launch ----
+template <class F>
+struct KernelParams;
+template <class... P>
+struct KernelParams<void (*)(P...)> {
+  using Tuple = std::tuple<std::decay_t<P>...>;
+};
+
+// "gemm_v3<true, false>": the kernel's name from this function's signature.
+std::string kernel_name_from_signature(const char* pretty_function);
+template <auto Kernel>
+const std::string& kernel_name() {
+  static const std::string name = kernel_name_from_signature(__PRETTY_FUNCTION__);
+  return name;
+}
+
+template <auto Kernel, class Tuple>
+void run_kernel_thread(const void* args) {
+  std::apply(Kernel, *static_cast<const Tuple*>(args));  // each thread gets its own parameter copies
+}
+
+template <auto Kernel, class... Args>
+void launch_kernel(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, Args&&... args) {
+  using Tuple = typename KernelParams<decltype(Kernel)>::Tuple;
+  static_assert(sizeof(Tuple) <= 32764, "kernel parameters exceed CUDA's 32,764-byte limit");
+  KernelLaunch k;
+  k.name = kernel_name<Kernel>();
+  k.function = reinterpret_cast<const void*>(Kernel);
+  k.grid = grid;
+  k.block = block;
+  k.dynamic_shared = shared_bytes;
+  k.stream = stream;
+  k.run_thread = &run_kernel_thread<Kernel, Tuple>;
+  k.args = std::make_shared<Tuple>(std::forward<Args>(args)...);
+  k.args_bytes = sizeof(Tuple);
+  launch(std::move(k));
+}
+
+}  // namespace cyclone::emu
