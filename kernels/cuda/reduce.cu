@@ -4,6 +4,7 @@
 #include <cfloat>
 
 #include "kernels/contract.h"
+#include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 
@@ -20,24 +21,13 @@ __device__ float warp_reduce(float v, Op op) {
   return v;
 }
 
-// Reduces v over the block (blockDim.x a multiple of 32, <= 1024); all threads get the result.
-template <class Op>
-__device__ float block_reduce(float v, Op op, float identity) {
-  __shared__ float partial[32];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  v = warp_reduce(v, op);
-  __syncthreads();
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  v = threadIdx.x < blockDim.x / 32 ? partial[lane] : identity;
-  return warp_reduce(v, op);
-}
-
-// Reduces within a "group" (a warp when kWarp, else the block).
+// Reduces within a "group": a warp when kWarp, else the block (through
+// block_reduce.cuh, so every thread of every warp gets the result).
 template <bool kWarp, class Op>
 __device__ float group_reduce(float v, Op op, float identity) {
-  if constexpr (kWarp) return warp_reduce(v, op);
-  else return block_reduce(v, op, identity);
+  auto warp_op = [op](float x) { return warp_reduce(x, op); };
+  if constexpr (kWarp) return warp_op(v);
+  else return detail::block_allreduce(v, warp_op, identity);
 }
 
 template <bool kWarp>
