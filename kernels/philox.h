@@ -42,6 +42,24 @@ CYCLONE_HD float philox_uniform(uint64_t seed, uint64_t offset, int64_t i) {
   return uint_to_unit(r.v[i % 4]);
 }
 
+// A float multiply and an add, each rounded on its own on every backend: nvcc
+// would otherwise fuse lo + (hi - lo) * u into one fma with a single rounding,
+// and CUDA's rand(lo, hi) would differ from the CPU's by an ulp.
+CYCLONE_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+CYCLONE_HD float add_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+
 // Standard normal by Box-Muller on the lanes (0,1) -> element 2j, (2,3) -> 2j+1 of one block.
 CYCLONE_HD float philox_normal(uint64_t seed, uint64_t offset, int64_t i) {
   const Philox4 r = philox4x32(offset + static_cast<uint64_t>(i) / 2, seed);
@@ -49,6 +67,16 @@ CYCLONE_HD float philox_normal(uint64_t seed, uint64_t offset, int64_t i) {
   const float u1 = (static_cast<float>(r.v[lane] >> 8) + 1.0f) * (1.0f / 16777216.0f);  // (0,1]
   const float u2 = uint_to_unit(r.v[lane + 1]);
   return sqrtf(-2.0f * logf(u1)) * cosf(6.2831853071795865f * u2);
+}
+
+// Element i of rand(lo, hi) and of randn(mean, std): the same float on every backend,
+// except that a GPU's logf and cosf differ from glibc's by up to 1 and 2 ulp, so
+// randn agrees to a few ulp there (tests/test_cuda.cpp states the bound).
+CYCLONE_HD float philox_uniform_in(uint64_t seed, uint64_t offset, int64_t i, float lo, float hi) {
+  return add_rn(lo, mul_rn(hi - lo, philox_uniform(seed, offset, i)));
+}
+CYCLONE_HD float philox_normal_with(uint64_t seed, uint64_t offset, int64_t i, float mean, float std) {
+  return add_rn(mean, mul_rn(std, philox_normal(seed, offset, i)));
 }
 
 }  // namespace cyclone::kernels

@@ -61,13 +61,13 @@ void fill(DType t, void* dst, int64_t n, double v) {
 
 void random_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) out[i] = lo + (hi - lo) * philox_uniform(seed, offset, i);
+    for (int64_t i = b; i < e; ++i) out[i] = philox_uniform_in(seed, offset, i, lo, hi);
   });
 }
 
 void random_normal(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) out[i] = mean + std * philox_normal(seed, offset, i);
+    for (int64_t i = b; i < e; ++i) out[i] = philox_normal_with(seed, offset, i, mean, std);
   });
 }
 

@@ -22,13 +22,13 @@ __global__ void fill_kernel(T* dst, int64_t n, T v) {
 
 __global__ void uniform_kernel(float* out, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
-    out[i] = lo + (hi - lo) * philox_uniform(seed, offset, i);
+    out[i] = philox_uniform_in(seed, offset, i, lo, hi);
   }
 }
 
 __global__ void normal_kernel(float* out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
-    out[i] = mean + std * philox_normal(seed, offset, i);
+    out[i] = philox_normal_with(seed, offset, i, mean, std);
   }
 }
 
