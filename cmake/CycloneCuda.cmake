@@ -68,5 +68,8 @@ function(cyclone_emulate_cuda_sources)
   if(CYCLONE_SANITIZE MATCHES "undefined")
     list(APPEND _opts -fno-sanitize=alignment)  # the emulator reports misalignment itself, naming the thread
   endif()
+  if(CYCLONE_SANITIZE)
+    list(APPEND _opts -O2)  # a sanitizer build is -O1; the emulated kernels are its hot loops
+  endif()
   set_source_files_properties(${ARGN} PROPERTIES LANGUAGE CXX COMPILE_OPTIONS "${_opts}")
 endfunction()

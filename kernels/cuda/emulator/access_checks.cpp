@@ -48,7 +48,9 @@ struct Word {
 constexpr uint32_t kMany = 0xffffffffu;
 
 std::vector<Word> g_section_shadow, g_dynamic_shadow;
-const Allocation* g_last_allocation = nullptr;
+constexpr int kRecent = 4;
+const Allocation* g_recent[kRecent] = {};  // the allocations the last accesses hit, most recent first
+uint64_t& g_checked = counters().checked_accesses;
 struct Range {
   uintptr_t lo, hi;
 };
@@ -70,8 +72,9 @@ int collect_segment(dl_phdr_info* info, size_t, void*) {
   return 0;
 }
 
+// Static data of any loaded object (the emulator's own globals, threadIdx and friends,
+// are checked first, in check()).
 bool in_image(uintptr_t a) {
-  if (a - g_home.lo < g_home.hi - g_home.lo) return true;
   if (g_image.empty()) dl_iterate_phdr(&collect_segment, nullptr);
   for (const Range& r : g_image) {
     if (a - r.lo < r.hi - r.lo) return true;
@@ -94,7 +97,7 @@ const char* verb(bool write) { return write ? "writes" : "reads"; }
                                     " in the same barrier interval (no __syncthreads between them)");
 }
 
-void shared_access(std::vector<Word>& shadow, size_t offset, unsigned size, bool write, uintptr_t a) {
+__attribute__((no_sanitize("address", "undefined"))) void shared_access(std::vector<Word>& shadow, size_t offset, unsigned size, bool write, uintptr_t a) {
   const uint32_t me = g_run.thread->linear, warp = me / 32;
   const uint32_t syncs = g_run.block->warps[warp].syncs;
   const uint64_t now = g_run.interval;
@@ -149,9 +152,15 @@ void shared_access(std::vector<Word>& shadow, size_t offset, unsigned size, bool
                                      " bytes are in use (" + std::to_string(al->size) + " allocated)");
 }
 
-void check(const void* p, unsigned size, bool write, bool atomic) {
+bool in_use(const Allocation* al, uintptr_t a, unsigned size) {
+  return al && a - al->base < al->accessible && a - al->base + size <= al->accessible;
+}
+
+// The checker runs on every access: it is kept out of the sanitizers' own instrumentation.
+__attribute__((no_sanitize("address", "undefined"))) void check(const void* p, unsigned size, bool write,
+                                                                bool atomic) {
   if (!g_run.thread) return;  // host code in a CUDA source file
-  ++counters().checked_accesses;
+  ++g_checked;
   const auto a = reinterpret_cast<uintptr_t>(p);
   if (a - uintptr_t(g_run.fiber->stack) < g_run.fiber->size) return;  // the thread's own locals
   if (size > 1 && a % size) {
@@ -170,16 +179,20 @@ void check(const void* p, unsigned size, bool write, bool atomic) {
     if (!atomic) shared_access(g_dynamic_shadow, a - dyn, size, write, a);
     return;
   }
-  const Allocation* al = g_last_allocation;
-  if (al && a - al->base < al->accessible && a - al->base + size <= al->accessible) return;
-  if (in_image(a)) return;
-  if (a - uintptr_t(g_run.args) < g_run.args_bytes) return;
-  al = find_allocation(a);
-  if (al && a - al->base + size <= al->accessible) {
-    g_last_allocation = al;
+  for (int i = 0; i < kRecent; ++i) {
+    if (in_use(g_recent[i], a, size)) return;
+  }
+  if (g_home.lo == 0) dl_iterate_phdr(&collect_segment, nullptr);
+  if (a - g_home.lo < g_home.hi - g_home.lo) return;
+  const Allocation* al = find_allocation(a);
+  if (in_use(al, a, size)) {
+    for (int i = kRecent - 1; i > 0; --i) g_recent[i] = g_recent[i - 1];
+    g_recent[0] = al;
     return;
   }
-  bad_global(a, size, write, al);
+  if (al) bad_global(a, size, write, al);
+  if (a - uintptr_t(g_run.args) < g_run.args_bytes || in_image(a)) return;
+  bad_global(a, size, write, nullptr);
 }
 
 // The name of the __shared__ array holding `address`, from the program's symbol table.
@@ -217,7 +230,7 @@ std::string shared_symbol(uintptr_t address, uintptr_t& start) {
 }  // namespace
 
 void begin_block_checks() {
-  g_last_allocation = nullptr;
+  for (const Allocation*& r : g_recent) r = nullptr;
   if (!access_checks_enabled()) return;
   const size_t words = size_t(__stop_cyclone_shared - __start_cyclone_shared) / 4 + 1;
   if (g_section_shadow.size() != words) g_section_shadow.assign(words, Word{});
