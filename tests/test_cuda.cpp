@@ -151,6 +151,39 @@ TEST_CASE("copy, cast, fill and random: CUDA = CPU" * doctest::test_suite("cuda"
   check_close(n_gpu, n_cpu, 1e-5, 1e-5);
 }
 
+TEST_CASE("rand(lo, hi) is bit for bit the CPU's; randn within 8 ulp of it" * doctest::test_suite("cuda")) {
+  if (!cuda_or_skip()) return;
+  const int64_t n = 100003;
+  // lo + (hi - lo) * u rounds twice on both backends (a fused multiply-add would round once).
+  for (const auto& range : std::vector<std::pair<float, float>>{{-3.7f, 11.3f}, {0.1f, 0.3f}, {-1e-3f, 7e5f}}) {
+    const float lo = range.first, hi = range.second;
+    std::vector<float> cpu(n);
+    K::cpu::random_uniform(cpu.data(), n, 1234, 77, lo, hi);
+    Tensor got = garbage({n});
+    K::cuda::random_uniform(got.data<float>(), n, 1234, 77, lo, hi);
+    const std::vector<float> gpu = got.to_vector<float>();
+    int64_t differ = 0;
+    for (int64_t i = 0; i < n; ++i) differ += std::memcmp(&cpu[i], &gpu[i], sizeof(float)) != 0;
+    CHECK_MESSAGE(differ == 0, differ << " of " << n << " uniform floats differ in [" << lo << ", " << hi << ")");
+  }
+  // randn goes through logf and cosf, which a GPU computes within 1 and 2 ulp of glibc's (the CUDA
+  // Programming Guide's bounds): sqrt halves the first, and the product adds half an ulp, so the
+  // two backends agree within a few ulp of each value (8 allowed). On the emulated device they
+  // share glibc and agree exactly.
+  std::vector<float> cpu(n);
+  K::cpu::random_normal(cpu.data(), n, 99, 5, 0.5f, 2.f);
+  Tensor got = garbage({n});
+  K::cuda::random_normal(got.data<float>(), n, 99, 5, 0.5f, 2.f);
+  const std::vector<float> gpu = got.to_vector<float>();
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double scale = std::max(std::fabs(cpu[i]), 1e-30f) * 1.1920929e-7;  // one ulp of the value, roughly
+    worst = std::max(worst, std::fabs(double(gpu[i]) - cpu[i]) / scale);
+  }
+  MESSAGE("randn: largest CPU-CUDA difference " << worst << " ulp");
+  CHECK(worst <= 8.0);
+}
+
 TEST_CASE("a whole autograd graph on CUDA equals the CPU" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
   Tensor w = cpu_rand({16, 8}, 31).requires_grad_(), x = cpu_rand({4, 16}, 32);
