@@ -111,8 +111,10 @@ class RunLogCallback : public Callback {
   // Rebuilds the series from an existing log (batch rows have an lr; epoch rows do not).
   void reload(const std::string& path) {
     const CsvTable t = read_csv(path);
-    const auto& step = t.column("step");
-    const auto& lr = t.column("lr");
+    // Copies, not references: GCC 13's -Wdangling-reference cannot tell that column()'s
+    // result lives in `t` rather than in the temporary std::string key.
+    const std::vector<double> step = t.column("step");
+    const std::vector<double> lr = t.column("lr");
     for (size_t i = 0; i < step.size(); ++i) {
       if (std::isnan(lr[i])) {
         epochs_.push_back(t.column("epoch")[i]);
