@@ -39,6 +39,14 @@ std::string run_and_take_error() {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// Tests that name the thread a check reports run the threads in forward order
+// (CYCLONE_EMU_ORDER may set another for the whole run).
+struct ForwardOrder {
+  emu::Options saved = emu::options();
+  ForwardOrder() { emu::options().order = emu::ThreadOrder::Forward; }
+  ~ForwardOrder() { emu::options() = saved; }
+};
+
 // Checks that need the access hooks print a notice where the build has none.
 bool access_checks_or_notice() {
   if (emu::access_checks_enabled()) return true;
@@ -282,6 +290,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("a __syncthreads that part of the block never reaches is reported") {
+    const ForwardOrder forward;
     DeviceArray<int> out(32);
     launch<early_exit_barrier_kernel>({1, 32, 0, nullptr}, out.p);
     CYCLONE_CUDA_LAUNCH_CHECK();
@@ -292,6 +301,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("threads waiting at different __syncthreads are reported") {
+    const ForwardOrder forward;
     DeviceArray<int> out(64);
     launch<two_barriers_kernel>({1, 64, 0, nullptr}, out.p);
     const std::string err = run_and_take_error();
@@ -300,6 +310,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("warp collectives: masks that name missing lanes, lanes that never arrive, a caller outside its mask") {
+    const ForwardOrder forward;
     DeviceArray<int> out(32);
     launch<full_mask_in_small_block_kernel>({1, 16, 0, nullptr}, out.p);
     std::string err = run_and_take_error();
@@ -343,6 +354,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("a shared-memory race is reported, with both threads") {
+    const ForwardOrder forward;
     if (!access_checks_or_notice()) return;
     DeviceArray<int> out(64);
     launch<racy_broadcast_kernel>({1, 64, 0, nullptr}, out.p);
@@ -373,6 +385,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("out-of-bounds and host-pointer accesses are reported") {
+    const ForwardOrder forward;
     if (!access_checks_or_notice()) return;
     DeviceArray<float> small(100), out(256);
     launch<write_n_kernel>({1, 64, 0, nullptr}, small.p, 101);
