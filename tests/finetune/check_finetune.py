@@ -5,7 +5,11 @@ does not fall below the single model (measured: 1.4 to 2.0 points above it). Wit
 also reports whether the single model reached that top-1 (in percent), without failing on it.
 
     check_finetune.py --result finetune.json --min-gain 2.0 --seconds 140 --train 5000 --valid 1000
-                      [--device cpu] [--target 88.5]"""
+                      [--device cpu] [--target 88.5] [--same-as cpu.json --loss-tol 1e-3]
+
+With --same-as, the run must reproduce another one (the same recipe on another device): every
+accuracy equal and every validation loss within --loss-tol (relative); the gain is not required
+and flip TTA is not compared with the single model (a tiny subset has no room for either)."""
 import argparse
 import json
 import math
@@ -34,6 +38,8 @@ def main():
     p.add_argument("--valid", type=int, required=True, help="validation images, for the summary")
     p.add_argument("--device", default="cpu", help="where it ran, for the summary")
     p.add_argument("--target", type=float, help="a single-model top-1 (percent) to report as met or not")
+    p.add_argument("--same-as", help="another run's result that this one must reproduce")
+    p.add_argument("--loss-tol", type=float, default=1e-3, help="relative tolerance on losses for --same-as")
     a = p.parse_args()
 
     try:
@@ -60,6 +66,8 @@ def main():
     if a.target is not None:
         met = 100 * final >= a.target
         print(f"  target: single model >= {a.target:.2f}%: {'met' if met else 'NOT met'} ({percent(final).strip()})")
+    if a.same_as:
+        return compare(j, last_json_line(a.same_as), a.loss_tol)
     failed = False
     if gain < a.min_gain:
         print(f"FAIL: fine-tuning gained {gain:+.2f} points, below the required {a.min_gain:+.2f}")
@@ -71,6 +79,28 @@ def main():
         return 1
     print("PASS")
     return 0
+
+
+def compare(got, want, tol):
+    """PASS when `got` reproduces `want`: equal accuracies, losses within tol (relative)."""
+    pairs = [("pretrained accuracy", got["start_accuracy"], want["start_accuracy"]),
+             ("head accuracy", got["head"]["accuracy"], want["head"]["accuracy"]),
+             ("final accuracy", got["final_accuracy"], want["final_accuracy"]),
+             ("TTA accuracy", got["tta_accuracy"], want["tta_accuracy"])]
+    losses = [(f"epoch {g['epoch']} valid loss", g["valid_loss"], w["valid_loss"])
+              for g, w in zip(got["epochs"], want["epochs"])]
+    failed = len(got["epochs"]) != len(want["epochs"])
+    for label, g, w in pairs:
+        ok = g == w
+        print(f"  {label:<28} {g:.6f} vs {w:.6f} {'same' if ok else 'DIFFERENT'}")
+        failed |= not ok
+    for label, g, w in losses:
+        rel = abs(g - w) / max(abs(w), 1e-12)
+        ok = rel <= tol
+        print(f"  {label:<28} {g:.6f} vs {w:.6f} (relative difference {rel:.1e}, allowed {tol:.0e})")
+        failed |= not ok
+    print("FAIL: the runs differ" if failed else "PASS: the two devices agree")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
