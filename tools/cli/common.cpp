@@ -28,7 +28,7 @@ void add_common(CLI::App& app, Common& c, bool training) {
                  "resnet20|resnet32|resnet44|resnet56|resnet110|smallcnn|resnet9, or FILE.onnx (an imported graph)")
       ->capture_default_str();
   app.add_option("--weights", c.weights, "Pretrained weights (.npz or .onnx) to load into the model");
-  app.add_option("--device", c.device, "cpu | cuda | cuda:N | auto (cuda when available)")->capture_default_str();
+  app.add_option("--device", c.device, "cpu | cuda | cuda:N | auto (cuda when a GPU is present)")->capture_default_str();
   app.add_option("--seed", c.seed, "Random seed")->capture_default_str();
   app.add_option("--out", c.out, "Output folder for logs, plots and checkpoints")->capture_default_str();
   app.add_option("--bs", c.bs, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
@@ -50,7 +50,9 @@ void add_common(CLI::App& app, Common& c, bool training) {
 }
 
 Device pick_device(const std::string& name) {
-  if (name == "auto") return cuda_available() ? kCUDA : kCPU;
+  // auto means a GPU: the emulated device (CYCLONE_CUDA=EMULATE) is for checking kernels, and
+  // is thousands of times slower than the CPU backend, so it is used only when asked for.
+  if (name == "auto") return cuda_available() && !cuda_emulated() ? kCUDA : kCPU;
   const Device d = Device::parse(name);
   if (d.is_cuda() && !cuda_built()) {
     throw std::runtime_error("--device " + name + ": this build of cyclone has no CUDA support");
