@@ -4,9 +4,12 @@
 // counts). First checks one step against the CPU: same weights, same batch;
 // logits, loss and every parameter's gradient. The PyTorch peer is
 // bench/pytorch_resnet20.py, which tools/gpu_check.sh runs right after the benches.
-//   build/bench/bench_resnet20 [steps]
+// A smaller batch and fewer steps (e.g. `1 8` on the emulated device) only check that it runs.
+//   build/bench/bench_resnet20 [steps [batch]]    (defaults: 50 steps, batch 128)
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,7 +22,8 @@ namespace {
 
 using namespace cyclone;
 
-constexpr int64_t kBatch = 128;
+constexpr int64_t kDefaultBatch = 128;
+constexpr int kWarmup = 10;
 constexpr double kTolerance = 1e-3;  // CUDA vs CPU through 20 layers of fp32 with batch norm
 
 std::vector<float> all_grads(nn::Model& m) {
@@ -32,12 +36,12 @@ std::vector<float> all_grads(nn::Model& m) {
 }
 
 // One forward + backward on CUDA and on the CPU from the same weights and batch.
-std::string check_against_cpu(bool& ok) {
+std::string check_against_cpu(int64_t batch, bool& ok) {
   manual_seed(1);
   nn::ModelPtr gpu = nn::make_model("resnet20"), cpu = nn::make_model("resnet20");
   cpu->load_state_dict(gpu->state_dict());
   gpu->to(kCUDA);
-  const bench::RandomBatch b = bench::random_batch("resnet20", kBatch, 10, kCPU);
+  const bench::RandomBatch b = bench::random_batch("resnet20", batch, 10, kCPU);
   Tensor logits[2], loss[2];
   nn::Model* models[2] = {gpu.get(), cpu.get()};
   for (int i = 0; i < 2; ++i) {
@@ -54,7 +58,7 @@ std::string check_against_cpu(bool& ok) {
          ", grads " + bench::describe(eg, kTolerance);
 }
 
-int run(int steps) {
+int run(int steps, int64_t batch) {
   if (!kernels::cuda::built()) {
     std::printf("bench_resnet20: built without CUDA; nothing to time (no CUDA device).\n");
     return 0;
@@ -64,23 +68,24 @@ int run(int steps) {
     return 0;
   }
   bool cpu_ok = false;
-  const std::string check = check_against_cpu(cpu_ok);
+  const std::string check = check_against_cpu(batch, cpu_ok);
   bool ok = cpu_ok;
   std::printf("%s\n", check.c_str());
   const std::string card = kernels::cuda::device_name(kernels::cuda::current_device());
   bench::ThroughputReport report("bench_resnet20", card, "% PyTorch");
   report.print_header();
-  const double gflop = bench::train_step_gflop("resnet20", kBatch);
-  const std::string setup = "b" + std::to_string(kBatch) + ", fp32, cuda";
+  const double gflop = bench::train_step_gflop("resnet20", batch);
+  const std::string setup = "b" + std::to_string(batch) + ", fp32, cuda";
   for (bool sgd : {false, true}) {
     bench::TrainBenchConfig cfg;
-    cfg.model = "resnet20", cfg.batch = kBatch, cfg.device = kCUDA, cfg.warmup = 10, cfg.steps = steps;
+    cfg.model = "resnet20", cfg.batch = batch, cfg.device = kCUDA, cfg.steps = steps;
+    cfg.warmup = std::min(kWarmup, steps);
     cfg.optimizer_step = sgd;
     const bench::TrainBenchResult r = bench::time_train_steps(cfg);
     // The row is "ok" only when the step's losses are sane and the CPU check passed.
     const std::string row_check = cpu_ok ? r.check() + "; vs CPU ok" : "FAIL vs CPU; " + r.check();
     ok = ok && row_check.rfind("ok", 0) == 0;
-    report.add({"cyclone", sgd ? "resnet20 train step" : "resnet20 fwd+bwd", setup, static_cast<double>(kBatch), gflop,
+    report.add({"cyclone", sgd ? "resnet20 train step" : "resnet20 fwd+bwd", setup, static_cast<double>(batch), gflop,
                 r.time, -1, row_check});
   }
   report.print_markdown();
@@ -93,7 +98,8 @@ int run(int steps) {
 int main(int argc, char** argv) {
   try {
     const std::vector<int64_t> args = cyclone::bench::parse_sizes(argc, argv, {50});
-    return run(static_cast<int>(args.front()));
+    if (args.size() > 2) throw std::invalid_argument("usage: bench_resnet20 [steps [batch]]");
+    return run(static_cast<int>(args[0]), args.size() > 1 ? args[1] : kDefaultBatch);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_resnet20: %s\n", e.what());
     return 1;

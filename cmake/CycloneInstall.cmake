@@ -10,6 +10,9 @@ foreach(dir tensor kernels autograd nn optim schedules data train io)
 endforeach()
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/cyclone.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone)
 install(EXPORT cycloneTargets NAMESPACE cyclone:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)
+# The prefix of the zlib this build links (the system's, or .deps/ from tools/stage_deps.sh): the
+# installed config searches it after the system's, as libcyclone.a needs zlib when a program links.
+get_filename_component(CYCLONE_ZLIB_PREFIX "${ZLIB_INCLUDE_DIR}" DIRECTORY)
 configure_package_config_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/cycloneConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/cycloneConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/cycloneConfigVersion.cmake
