@@ -11,6 +11,7 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
+#include "kernels/cuda_runtime.h"
 
 using cyclone::kernels::cuda::launch;
 namespace emu = cyclone::emu;
@@ -335,6 +336,21 @@ TEST_SUITE("emulator") {
     CHECK(!emu::take_sticky_error().empty());
     CHECK(cudaMalloc(&p, 16) == cudaSuccess);
     CHECK(cudaFree(p) == cudaSuccess);
+  }
+
+  TEST_CASE("after a fault, an allocation fails with the fault's own message, not 'out of memory'") {
+    DeviceArray<int> out(32);
+    launch<early_exit_barrier_kernel>({1, 32, 0, nullptr}, out.p);
+    (void)cudaDeviceSynchronize();  // the fault surfaces here, as on a GPU
+    std::string what;
+    try {
+      cyclone::kernels::cuda::raw_malloc(12345);
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+    CHECK(contains(what, "early_exit_barrier_kernel"));
+    CHECK(!contains(what, "out of memory"));
+    CHECK(!emu::take_sticky_error().empty());
   }
 
   TEST_CASE("stream work runs at the next synchronising call, as a GPU runs it later") {
