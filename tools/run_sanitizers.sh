@@ -36,6 +36,6 @@ if [[ "${CYCLONE_GPU_CHECK:-1}" == "1" ]]; then
   # The same build (so its configure and build steps take seconds); ASan makes every step
   # several times slower than the 9-minute plan assumes. The Fashion-MNIST test just ran.
   echo "== tools/gpu_check.sh --emulate on $BUILD_DIR"
-  OUT=$BUILD_DIR/gpu_check_logs BUILD_DIR=$BUILD_DIR GPU_CHECK_CAP_SCALE=4 \
+  OUT=$BUILD_DIR/gpu_check_logs BUILD_DIR=$BUILD_DIR GPU_CHECK_CAP_SCALE=6 \
     GPU_CHECK_CTEST_EXCLUDE='^train_fashion_mnist_cuda_vs_cpu$' bash tools/gpu_check.sh --emulate
 fi
