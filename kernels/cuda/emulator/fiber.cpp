@@ -9,17 +9,7 @@
 #include <cstdint>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CYCLONE_EMU_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CYCLONE_EMU_ASAN 1
-#endif
-#endif
-#if defined(CYCLONE_EMU_ASAN)
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
+#include "kernels/cuda/emulator/asan.h"
 
 #if defined(__x86_64__) && !defined(CYCLONE_EMU_UCONTEXT)
 #define CYCLONE_EMU_ASM_SWITCH 1
@@ -129,7 +119,7 @@ void fiber_start(Fiber& f, void (*entry)(void*), void* arg) {
     allocate_stack(f);
   } else {
 #if defined(CYCLONE_EMU_ASAN)
-    __asan_unpoison_memory_region(f.stack, f.size);  // frames of its last life left redzones
+    CYCLONE_EMU_UNPOISON(f.stack, f.size);  // frames of its last life left redzones
 #endif
   }
 #if defined(CYCLONE_EMU_ASM_SWITCH)
@@ -178,14 +168,5 @@ void fiber_switch(Fiber& from, Fiber& to) {
 }
 
 void fiber_entered() { landed(nullptr); }
-
-void fiber_release(Fiber& f) {
-  if (f.stack) munmap(f.stack - kGuardBytes, f.size + kGuardBytes);
-  f.stack = nullptr;
-#if !defined(CYCLONE_EMU_ASM_SWITCH)
-  delete static_cast<ucontext_t*>(f.context);
-  f.context = nullptr;
-#endif
-}
 
 }  // namespace cyclone::emu

@@ -24,6 +24,5 @@ void fiber_start(Fiber& f, void (*entry)(void*), void* arg);
 void fiber_switch(Fiber& from, Fiber& to);
 // Called first thing in every fiber entry function.
 void fiber_entered();
-void fiber_release(Fiber& f);  // unmaps its stack
 
 }  // namespace cyclone::emu

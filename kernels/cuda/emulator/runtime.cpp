@@ -15,21 +15,7 @@
 
 #include "kernels/cuda/emulator/state.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CYCLONE_EMU_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CYCLONE_EMU_ASAN 1
-#endif
-#endif
-#if defined(CYCLONE_EMU_ASAN)
-#include <sanitizer/asan_interface.h>
-#define CYCLONE_EMU_POISON(p, n) __asan_poison_memory_region((p), (n))
-#define CYCLONE_EMU_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
-#else
-#define CYCLONE_EMU_POISON(p, n) ((void)(p), (void)(n))
-#define CYCLONE_EMU_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "kernels/cuda/emulator/asan.h"
 
 struct CUstream_st {
   unsigned flags = 0;
@@ -44,16 +30,22 @@ namespace cyclone::emu {
 namespace detail {
 namespace {
 
+constexpr size_t kAlign = 256;  // cudaMalloc's alignment
+// The heap block behind an allocation of `bytes`: rounded up to kAlign.
+size_t padded_bytes(size_t bytes) { return (std::max<size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign; }
+
 std::recursive_mutex g_mu;
 // Device and pinned memory by start address. What is left at exit is freed, as a
 // driver frees a context's memory (the caching allocator keeps its blocks to the end).
 struct Registry : std::map<uintptr_t, Allocation> {
-  ~Registry() {
+  void release_all() {
     for (auto& [base, a] : *this) {
-      CYCLONE_EMU_UNPOISON(reinterpret_cast<void*>(base), (a.size + 255) / 256 * 256);
+      CYCLONE_EMU_UNPOISON(reinterpret_cast<void*>(base), padded_bytes(a.size));
       std::free(reinterpret_cast<void*>(base));
     }
+    clear();
   }
+  ~Registry() { release_all(); }
 };
 Registry g_allocations;
 size_t g_device_bytes = 0;
@@ -64,7 +56,6 @@ cudaError_t g_last = cudaSuccess, g_sticky = cudaSuccess;
 std::string g_sticky_message;
 std::map<int, std::string> g_details;  // the latest detail for each error code
 
-constexpr size_t kAlign = 256;  // cudaMalloc's alignment
 constexpr int kDefaultDynamicShared = 48 << 10, kMaxDynamicShared = 232448;
 
 using Lock = std::lock_guard<std::recursive_mutex>;
@@ -108,9 +99,8 @@ Allocation* lookup(uintptr_t a) {
   auto it = g_allocations.upper_bound(a);
   if (it == g_allocations.begin()) return nullptr;
   --it;
-  // The block's rounding up to 256 bytes counts as the allocation's, so an overrun is named as one.
-  const size_t padded = (std::max<size_t>(it->second.size, 1) + kAlign - 1) / kAlign * kAlign;
-  return a < it->second.base + padded ? &it->second : nullptr;
+  // The block's rounding up to kAlign counts as the allocation's, so an overrun is named as one.
+  return a < it->second.base + padded_bytes(it->second.size) ? &it->second : nullptr;
 }
 
 std::string hex(const void* p) {
@@ -225,7 +215,7 @@ void set_accessible_bytes(void* block, size_t bytes) {
   a->host_accessible = bytes;
   enqueue([a, bytes] {
     auto* base = reinterpret_cast<char*>(a->base);
-    const size_t padded = (a->size + kAlign - 1) / kAlign * kAlign;
+    const size_t padded = padded_bytes(a->size);
     if (bytes < a->accessible) {  // narrowing: what leaves use reads as NaN from now on
       CYCLONE_EMU_UNPOISON(base + bytes, padded - bytes);
       std::memset(base + bytes, 0xFF, a->size - bytes);
@@ -433,11 +423,7 @@ cudaError_t cudaDeviceSynchronize() {
 cudaError_t cudaDeviceReset() {
   Lock lock(g_mu);
   g_queue.clear();
-  for (auto& [base, a] : g_allocations) {
-    CYCLONE_EMU_UNPOISON(reinterpret_cast<void*>(base), (a.size + kAlign - 1) / kAlign * kAlign);
-    std::free(reinterpret_cast<void*>(base));
-  }
-  g_allocations.clear();
+  g_allocations.release_all();
   g_device_bytes = 0;
   g_sticky = g_last = cudaSuccess;
   return cudaSuccess;
@@ -468,7 +454,7 @@ cudaError_t cudaMalloc(void** ptr, size_t bytes) {
     return fail(cudaErrorMemoryAllocation, "cudaMalloc of " + std::to_string(bytes) + " bytes: the emulated device has " +
                                                std::to_string(total_memory()) + " bytes in all");
   }
-  const size_t padded = (bytes + kAlign - 1) / kAlign * kAlign;
+  const size_t padded = padded_bytes(bytes);
   void* p = std::aligned_alloc(kAlign, padded);
   if (!p) return fail(cudaErrorMemoryAllocation, "cudaMalloc of " + std::to_string(bytes) + " bytes: host memory exhausted");
   std::memset(p, 0xFF, padded);  // never-written device memory reads as NaN (and -1, 255)
@@ -487,7 +473,7 @@ cudaError_t cudaFree(void* ptr) {
   if (it == g_allocations.end() || it->second.pinned) {
     return fail(cudaErrorInvalidValue, "cudaFree(" + hex(ptr) + "): not the start of a cudaMalloc allocation");
   }
-  CYCLONE_EMU_UNPOISON(ptr, (it->second.size + kAlign - 1) / kAlign * kAlign);
+  CYCLONE_EMU_UNPOISON(ptr, padded_bytes(it->second.size));
   g_device_bytes -= it->second.size;
   g_allocations.erase(it);
   std::free(ptr);
