@@ -72,10 +72,15 @@ int collect_segment(dl_phdr_info* info, size_t, void*) {
   return 0;
 }
 
+// Reads every loaded object's segments, once.
+void load_image_ranges() {
+  static const bool loaded = (dl_iterate_phdr(&collect_segment, nullptr), true);
+  (void)loaded;
+}
+
 // Static data of any loaded object (the emulator's own globals, threadIdx and friends,
 // are checked first, in check()).
 bool in_image(uintptr_t a) {
-  if (g_image.empty()) dl_iterate_phdr(&collect_segment, nullptr);
   for (const Range& r : g_image) {
     if (a - r.lo < r.hi - r.lo) return true;
   }
@@ -182,7 +187,6 @@ __attribute__((no_sanitize("address", "undefined"))) void check(const void* p, u
   for (int i = 0; i < kRecent; ++i) {
     if (in_use(g_recent[i], a, size)) return;
   }
-  if (g_home.lo == 0) dl_iterate_phdr(&collect_segment, nullptr);
   if (a - g_home.lo < g_home.hi - g_home.lo) return;
   const Allocation* al = find_allocation(a);
   if (in_use(al, a, size)) {
@@ -231,6 +235,7 @@ std::string shared_symbol(uintptr_t address, uintptr_t& start) {
 
 void begin_block_checks() {
   for (const Allocation*& r : g_recent) r = nullptr;
+  load_image_ranges();
   if (!access_checks_enabled()) return;
   const size_t words = size_t(__stop_cyclone_shared - __start_cyclone_shared) / 4 + 1;
   if (g_section_shadow.size() != words) g_section_shadow.assign(words, Word{});
