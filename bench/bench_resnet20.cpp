@@ -3,7 +3,7 @@
 // runs it (host clock, device synchronised around each step, so launch overhead
 // counts). First checks one step against the CPU: same weights, same batch;
 // logits, loss and every parameter's gradient. The PyTorch peer is
-// bench/pytorch_resnet20.py, which tools/gpu_check.sh runs right after the benches.
+// bench/pytorch_resnet20.py, which tools/scripts/gpu_check.sh runs right after the benches.
 // A smaller batch and fewer steps (e.g. `1 8` on the emulated device) only check that it runs.
 //   build/bench/bench_resnet20 [steps [batch]]    (defaults: 50 steps, batch 128)
 #include <algorithm>

@@ -82,7 +82,7 @@ class ConvContext {
     workspace_ = std::make_unique<DeviceBuffer>(kWorkspaceBytes / sizeof(float));
     variants_ = kCudnnVariants;
 #else
-    std::printf("note: built without cuDNN (no cudnn.h or libcudnn at configure time; tools/stage_deps.sh stages "
+    std::printf("note: built without cuDNN (no cudnn.h or libcudnn at configure time; tools/scripts/stage_deps.sh stages "
                 "the headers): cyclone rows only\n");
 #endif
   }

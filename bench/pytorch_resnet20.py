@@ -1,10 +1,10 @@
-"""PyTorch peer of bench_resnet20 on the GPU: ResNet-20 (tools/cifar_resnet.py,
+"""PyTorch peer of bench_resnet20 on the GPU: ResNet-20 (tools/python/cifar_resnet.py,
 the same model) at batch 128, fp32, torch.backends.cudnn.benchmark = True, one
 fixed random batch, SGD (lr 0.01, momentum 0.9, weight decay 5e-4). Times
 forward + backward and the full training step with the device synchronised
 around each step, as bench_resnet20 does; median ms and images/s. Runs with
 cuDNN TF32 allowed (PyTorch's default for convs) and without. Prints the same
-table as bench_resnet20. tools/gpu_check.sh runs it when python3 has torch:
+table as bench_resnet20. tools/scripts/gpu_check.sh runs it when python3 has torch:
     python3 bench/pytorch_resnet20.py [--steps 50]"""
 import argparse
 import datetime
@@ -17,7 +17,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "python"))
 from cifar_resnet import resnet_cifar  # noqa: E402
 
 BATCH = 128

@@ -1,6 +1,6 @@
 """PyTorch peer of bench_train_cpu: times whole CPU training steps (zero_grad,
 forward, cross-entropy, backward, SGD with momentum 0.9 and weight decay 5e-4,
-lr 0.01) on one fixed random batch, for ResNet-20 (tools/cifar_resnet.py) or a
+lr 0.01) on one fixed random batch, for ResNet-20 (tools/python/cifar_resnet.py) or a
 SmallCNN equal to nn/models/small_nets.cpp. bench_train_cpu runs it in the same
 run and reads the last line:
     RESULT,model,median_ms,min_ms,runs,first_loss,last_loss,torch_version
@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "python"))
 from cifar_resnet import resnet_cifar  # noqa: E402
 
 

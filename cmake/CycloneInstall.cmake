@@ -4,13 +4,13 @@ include(CMakePackageConfigHelpers)
 install(TARGETS cyclone EXPORT cycloneTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-foreach(dir tensor kernels autograd nn optim schedules data train io)
+foreach(dir tensor kernels autograd nn optim schedules data report train io)
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone/${dir}
           FILES_MATCHING PATTERN "*.h")
 endforeach()
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/cyclone.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone)
 install(EXPORT cycloneTargets NAMESPACE cyclone:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/cyclone)
-# The prefix of the zlib this build links (the system's, or .deps/ from tools/stage_deps.sh): the
+# The prefix of the zlib this build links (the system's, or .deps/ from tools/scripts/stage_deps.sh): the
 # installed config searches it after the system's, as libcyclone.a needs zlib when a program links.
 get_filename_component(CYCLONE_ZLIB_PREFIX "${ZLIB_INCLUDE_DIR}" DIRECTORY)
 configure_package_config_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/cycloneConfig.cmake.in

@@ -8,9 +8,9 @@
 #include "example_common.h"
 #include "nn/models/model.h"
 #include "schedules/factory.h"
-#include "train/csv_log.h"
+#include "report/csv_log.h"
 #include "train/learner.h"
-#include "train/plot.h"
+#include "report/plot.h"
 
 using namespace cyclone;
 
@@ -27,11 +27,11 @@ int main(int argc, char** argv) {
       {"clr", "clr base_lr=0.005 max_lr=0.05 step_size_up=" + std::to_string(steps / 2)},
       {"sgdr", "sgdr lr=0.05 cycle_len=" + per + " cycle_mult=1"},
       {"one-cycle", "onecycle max_lr=0.05 total_steps=" + total}};
-  train::PlotSpec plot;
+  report::PlotSpec plot;
   plot.title = "same budget, different schedules";
   plot.xlabel = "epoch";
   plot.ylabel = "validation accuracy";
-  train::CsvLog csv(args.out + "/schedules_compare.csv", {"schedule", "epoch", "accuracy"});
+  report::CsvLog csv(args.out + "/schedules_compare.csv", {"schedule", "epoch", "accuracy"});
   std::map<std::string, double> final_acc;
   for (const auto& [name, spec] : specs) {
     manual_seed(0);  // identical initial weights for every run
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     opts.quiet = true;
     train::Learner l(nn::make_model("smallcnn"), example::loader(train_set, true), example::loader(valid_set, false), opts);
     const train::FitResult r = l.fit(epochs, schedules::parse_schedule(spec));
-    train::Series s;
+    report::Series s;
     s.label = name;
     for (const auto& e : r.epochs) {
       s.x.push_back(double(e.epoch + 1));
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     final_acc[name] = r.final_accuracy;
     std::printf("%-10s final accuracy %.4f   (%s)\n", name.c_str(), r.final_accuracy, spec.c_str());
   }
-  train::save_plot(plot, args.out + "/schedules_compare.png");
+  report::save_plot(plot, args.out + "/schedules_compare.png");
   std::printf("plot: %s/schedules_compare.png\n", args.out.c_str());
   const double bar = args.small ? 0.3 : 0.6;  // every schedule learns well above chance (0.1)
   for (auto& [n, a] : final_acc) {

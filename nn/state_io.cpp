@@ -119,7 +119,7 @@ std::string onnx_hint(const std::vector<std::string>& ignored) {
     if (n.rfind("onnx::", 0) == 0) {
       return "\nhint: initializers named onnx::* come from torch.onnx.export's default training=EVAL, which folds "
              "BatchNorm into the convolutions and renames the weights; export with "
-             "training=torch.onnx.TrainingMode.PRESERVE (tools/convert_weights.py does) or convert to .npz";
+             "training=torch.onnx.TrainingMode.PRESERVE (tools/python/convert_weights.py does) or convert to .npz";
     }
   }
   return "";

@@ -10,9 +10,9 @@
 #include <string>
 #include <unistd.h>
 
-#include "train/csv_log.h"
+#include "report/csv_log.h"
 
-using namespace cyclone::train;
+using namespace cyclone::report;
 
 namespace {
 

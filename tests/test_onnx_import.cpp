@@ -9,7 +9,7 @@
 #include "autograd/functions.h"
 #include "nn/functional.h"
 #include "nn/models/resnet_cifar.h"
-#include "nn/onnx_import.h"
+#include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "optim/sgd.h"
 #include "test_helpers.h"

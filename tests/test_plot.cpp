@@ -10,7 +10,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "train/plot.h"
+#include "report/plot.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -20,7 +20,7 @@
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
-using namespace cyclone::train;
+using namespace cyclone::report;
 
 namespace {
 

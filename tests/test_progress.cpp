@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "train/progress.h"
+#include "report/progress.h"
 
-using namespace cyclone::train;
+using namespace cyclone::report;
 using Mode = ProgressBar::Mode;
 
 namespace {

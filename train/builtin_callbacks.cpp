@@ -11,9 +11,9 @@
 #include <iostream>
 
 #include "nn/state_io.h"
-#include "train/csv_log.h"
-#include "train/plot.h"
-#include "train/progress.h"
+#include "report/csv_log.h"
+#include "report/plot.h"
+#include "report/progress.h"
 
 namespace cyclone::train {
 namespace {
@@ -29,7 +29,7 @@ class ProgressCallback : public Callback {
   explicit ProgressCallback(int64_t epochs) : epochs_(epochs) {}
   void on_epoch_begin(Learner& l, int64_t epoch) override {
     const int64_t n = l.precomputed() ? -1 : l.train_loader().num_batches();
-    bar_ = std::make_unique<ProgressBar>("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs_), n,
+    bar_ = std::make_unique<report::ProgressBar>("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs_), n,
                                          std::cerr);
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
@@ -46,7 +46,7 @@ class ProgressCallback : public Callback {
 
  private:
   int64_t epochs_;
-  std::unique_ptr<ProgressBar> bar_;
+  std::unique_ptr<report::ProgressBar> bar_;
 };
 
 class RunLogCallback : public Callback {
@@ -58,7 +58,7 @@ class RunLogCallback : public Callback {
     const std::vector<std::string> cols{"step", "epoch", "lr", "momentum", "train_loss", "valid_loss", "accuracy", "time"};
     const bool append = resuming_ && std::filesystem::exists(path);
     if (append) reload(path);  // the plots cover the whole run, before and after the resume
-    log_ = std::make_unique<CsvLog>(path, cols, append);
+    log_ = std::make_unique<report::CsvLog>(path, cols, append);
     t0_ = std::chrono::steady_clock::now();
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
@@ -81,15 +81,15 @@ class RunLogCallback : public Callback {
   }
   void on_fit_end(Learner&) override {
     if (steps_.empty()) return;
-    PlotSpec loss;
+    report::PlotSpec loss;
     loss.title = "training loss";
     loss.xlabel = "step";
     loss.ylabel = "loss";
     loss.series.push_back({"train (per batch)", steps_, losses_, false});
     loss.series.push_back({"valid (per epoch)", end_steps_, vlosses_, false});
     loss.clip_outliers = true;
-    save_plot(loss, dir_ + "/loss.png");
-    PlotSpec lr, mom;
+    report::save_plot(loss, dir_ + "/loss.png");
+    report::PlotSpec lr, mom;
     lr.title = "learning rate";
     lr.xlabel = "step";
     lr.ylabel = "lr";
@@ -98,19 +98,19 @@ class RunLogCallback : public Callback {
     mom.xlabel = "step";
     mom.ylabel = "momentum";
     mom.series.push_back({"momentum", steps_, moms_, false});
-    save_plots_vertical({lr, mom}, dir_ + "/schedule.png");
-    PlotSpec acc;
+    report::save_plots_vertical({lr, mom}, dir_ + "/schedule.png");
+    report::PlotSpec acc;
     acc.title = "validation accuracy";
     acc.xlabel = "epoch";
     acc.ylabel = "accuracy";
     acc.series.push_back({"accuracy", epochs_, accs_, epochs_.size() < 2});
-    save_plot(acc, dir_ + "/accuracy.png");
+    report::save_plot(acc, dir_ + "/accuracy.png");
   }
 
  private:
   // Rebuilds the series from an existing log (batch rows have an lr; epoch rows do not).
   void reload(const std::string& path) {
-    const CsvTable t = read_csv(path);
+    const report::CsvTable t = report::read_csv(path);
     // Copies, not references: GCC 13's -Wdangling-reference cannot tell that column()'s
     // result lives in `t` rather than in the temporary std::string key.
     const std::vector<double> step = t.column("step");
@@ -132,7 +132,7 @@ class RunLogCallback : public Callback {
 
   std::string dir_;
   bool resuming_;
-  std::unique_ptr<CsvLog> log_;
+  std::unique_ptr<report::CsvLog> log_;
   std::chrono::steady_clock::time_point t0_;
   std::vector<double> steps_, losses_, lrs_, moms_, epochs_, accs_, vlosses_, end_steps_;
 };

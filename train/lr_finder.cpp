@@ -9,9 +9,9 @@
 #include "autograd/node.h"
 #include "nn/functional.h"
 #include "tensor/rng.h"
-#include "train/csv_log.h"
-#include "train/plot.h"
-#include "train/progress.h"
+#include "report/csv_log.h"
+#include "report/plot.h"
+#include "report/progress.h"
 
 namespace cyclone::train {
 
@@ -52,8 +52,8 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
   DataLoader& loader = l.train_loader();
   int64_t epoch = 1000000;  // a separate epoch stream from training's
   loader.start_epoch(epoch);
-  std::unique_ptr<ProgressBar> bar;
-  if (!l.options().quiet) bar = std::make_unique<ProgressBar>("lr_find", o.num_it, std::cerr);
+  std::unique_ptr<report::ProgressBar> bar;
+  if (!l.options().quiet) bar = std::make_unique<report::ProgressBar>("lr_find", o.num_it, std::cerr);
   l.set_bn_modes_for_lr_find();
   for (int64_t i = 0; i < o.num_it; ++i) {
     auto batch = loader.next();
@@ -98,9 +98,9 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
 
 void write_lr_find(const LrFindResult& r, const std::string& dir) {
   std::filesystem::create_directories(dir);
-  CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
+  report::CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
   for (size_t i = 0; i < r.lrs.size(); ++i) csv.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
-  PlotSpec p;
+  report::PlotSpec p;
   p.title = "LR range test";
   p.xlabel = "learning rate (log scale)";
   p.ylabel = "loss";
@@ -111,7 +111,7 @@ void write_lr_find(const LrFindResult& r, const std::string& dir) {
   p.markers.push_back({r.suggestions.minimum.lr, "min/10"});
   p.markers.push_back({r.suggestions.steepest.lr, "steep"});
   p.markers.push_back({r.suggestions.valley.lr, "valley"});
-  save_plot(p, dir + "/lr_find.png");
+  report::save_plot(p, dir + "/lr_find.png");
 }
 
 }  // namespace cyclone::train

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fine-tuning the pretrained CIFAR ResNet-20 on real CIFAR-10 JPEGs (a CTest entry; see
 # tests/CMakeLists.txt): converts ../shared/models/resnet20-*.th to .npz with
-# tools/convert_weights.py, runs the whole `cyclone finetune` recipe (freeze + precompute, head,
+# tools/python/convert_weights.py, runs the whole `cyclone finetune` recipe (freeze + precompute, head,
 # unfreeze, layer-group lrs, SGDR with snapshots, TTA) on ../shared/data/cifar10-jpg.tar.gz, and
 # checks with check_finetune.py that the accuracy on the validation images rises by at least
 # MIN_GAIN points. Exits 77 (CTest's skip code here) with a notice when the shared folder,
@@ -102,7 +102,7 @@ N_VALID=$(find "$SUBSET/test" -name '*.jpg' | wc -l)
 RUN=$WORK/resnet20-$MODE-$DEVICE
 rm -rf "$RUN"
 mkdir -p "$RUN"
-"$PY" "$ROOT/tools/convert_weights.py" "$TH" --npz "$RUN/resnet20.npz"
+"$PY" "$ROOT/tools/python/convert_weights.py" "$TH" --npz "$RUN/resnet20.npz"
 
 # folder:DIR with train/ and test/ trains on train/ and validates on test/.
 if [ "$MODE" = tiny ]; then

@@ -28,7 +28,7 @@ def pytorch_reference(th, depth, pixels_npz):
     import numpy as np
     import torch
     import torch.nn.functional as F
-    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "python")
     sys.path.insert(0, tools)
     from cifar_resnet import resnet_cifar
     from convert_weights import clean_state_dict, find_state_dict, read_checkpoint

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Exact reproduction of a pretrained CIFAR ResNet on real CIFAR-10 (a CTest entry; see
 # tests/CMakeLists.txt): converts ../shared/models/MODEL-*.th to .npz and .onnx with
-# tools/convert_weights.py, runs `cyclone eval` on both, and checks the results with
+# tools/python/convert_weights.py, runs `cyclone eval` on both, and checks the results with
 # check_repro.py. Exits 77 (CTest's skip code here) with a notice when the shared folder,
 # python3-torch or the cyclone tool is missing.
 #
@@ -62,7 +62,7 @@ mkdir -p "$WORK"
 RUN=$WORK/$MODEL-$MODE-$DEVICE
 rm -rf "$RUN"
 mkdir -p "$RUN"
-"$PY" "$ROOT/tools/convert_weights.py" "$TH" --npz "$RUN/$MODEL.npz" --onnx "$RUN/$MODEL.onnx"
+"$PY" "$ROOT/tools/python/convert_weights.py" "$TH" --npz "$RUN/$MODEL.npz" --onnx "$RUN/$MODEL.onnx"
 
 if [ "$MODE" = subset ]; then
   DATA=$WORK/subset$PER_CLASS/test DUMP=$((PER_CLASS * 10)) CHECK_ARGS=(--th "$TH" --pixels "$WORK/subset$PER_CLASS/pixels.npz")

@@ -17,7 +17,7 @@
 #include "tensor/allocator.h"
 #include "train/lr_finder.h"
 #include "train/precise_bn.h"
-#include "train/plot.h"
+#include "report/plot.h"
 
 namespace cyclone::cli {
 namespace fs = std::filesystem;
@@ -252,8 +252,8 @@ Runner add_schedule(CLI::App& app) {
     const auto sched = schedules::parse_schedule(a->spec);
     fs::create_directories(a->out);
     schedules::write_schedule_csv(*sched, a->steps, a->out + "/schedule.csv");
-    std::vector<train::PlotSpec> panels;
-    train::PlotSpec lr, mom;
+    std::vector<report::PlotSpec> panels;
+    report::PlotSpec lr, mom;
     lr.title = sched->describe();
     lr.xlabel = "step";
     lr.ylabel = "lr";
@@ -261,7 +261,7 @@ Runner add_schedule(CLI::App& app) {
     mom.ylabel = "momentum";
     bool has_mom = false;
     for (size_t g = 0; g < sched->num_groups(); ++g) {
-      train::Series sl, sm;
+      report::Series sl, sm;
       sl.label = sm.label = "group " + std::to_string(g);
       for (const auto& [i, v] : [&] {
              std::vector<std::pair<int64_t, schedules::Value>> vs;
@@ -282,7 +282,7 @@ Runner add_schedule(CLI::App& app) {
     }
     panels.push_back(lr);
     if (has_mom) panels.push_back(mom);
-    train::save_plots_vertical(panels, a->out + "/schedule.png");
+    report::save_plots_vertical(panels, a->out + "/schedule.png");
     std::cout << sched->describe() << "\n  wrote " << a->out << "/schedule.csv and " << a->out << "/schedule.png\n";
     if (a->json) {
       std::cout << json{{"command", "schedule"}, {"schedule", sched->describe()}, {"steps", a->steps},

@@ -12,7 +12,7 @@
 #include "data/image_folder.h"
 #include "data/synthetic.h"
 #include "kernels/cpu/parallel.h"
-#include "nn/onnx_import.h"
+#include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "tensor/rng.h"
 

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "train/plot.h"
-#include "train/plot_scene.h"
+#include "report/plot.h"
+#include "report/plot_scene.h"
 
-namespace cyclone::train {
+namespace cyclone::report {
 
 Rgb series_color(std::size_t i) {
   static const Rgb palette[] = {
@@ -236,4 +236,4 @@ Layout layout_plots(const std::vector<PlotSpec>& specs) {
 
 Axes layout_axes(const PlotSpec& spec) { return layout_plots({spec}).panels.front(); }
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

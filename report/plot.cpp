@@ -6,10 +6,10 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "train/plot.h"
-#include "train/plot_scene.h"
+#include "report/plot.h"
+#include "report/plot_scene.h"
 
-namespace cyclone::train {
+namespace cyclone::report {
 namespace {
 
 std::string lower_extension(const std::string& path) {
@@ -51,4 +51,4 @@ void save_plots_vertical(const std::vector<PlotSpec>& specs, const std::string& 
 
 void save_plot(const PlotSpec& spec, const std::string& path) { save_plots_vertical({spec}, path); }
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

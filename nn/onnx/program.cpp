@@ -1,12 +1,12 @@
 // Validating, ordering and running an imported ONNX graph (see onnx_program.h).
-#include "nn/onnx_program.h"
+#include "nn/onnx/program.h"
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
 
-#include "nn/onnx_ops.h"
+#include "nn/onnx/ops.h"
 #include "nn/state_io.h"
 
 namespace cyclone::nn::onnx {

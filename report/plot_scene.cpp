@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "train/plot_scene.h"
+#include "report/plot_scene.h"
 
-namespace cyclone::train::plot_detail {
+namespace cyclone::report::plot_detail {
 namespace {
 
 const Rgb kWhite{255, 255, 255};
@@ -262,4 +262,4 @@ Scene build_scene(const std::vector<PlotSpec>& specs) {
   return sc;
 }
 
-}  // namespace cyclone::train::plot_detail
+}  // namespace cyclone::report::plot_detail

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace cyclone::train {
+namespace cyclone::report {
 
 struct Rgb {
   std::uint8_t r = 0, g = 0, b = 0;
@@ -90,4 +90,4 @@ Layout layout_plots(const std::vector<PlotSpec>& specs);
 // Axes of a single plot, as save_plot lays it out.
 Axes layout_axes(const PlotSpec& spec);
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

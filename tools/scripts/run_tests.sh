@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds cyclone (with the
 # CUDA backend whenever nvcc is present, so every .cu file is compiled even on
-# machines without a GPU), fuzzes the parsers, then tools/run_sanitizers.sh: a
+# machines without a GPU), fuzzes the parsers, then tools/scripts/run_sanitizers.sh: a
 # clang build with ASan+UBSan and the emulated CUDA device, which runs the CPU
 # suite and every CUDA test (none skipped), and gpu_check.sh --emulate. Last,
 # the whole CTest suite of the first build (its CUDA tests too where a GPU is
 # present; without one they ran on the emulated device).
 #   CYCLONE_SANITIZERS=0 skips the sanitizer and emulated pass; BUILD_DIR picks the build folder.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tools/install_deps.sh
+cd "$(dirname "$0")/../.."
+bash tools/scripts/install_deps.sh
 if [[ -x /usr/local/cuda/bin/nvcc ]]; then export PATH=/usr/local/cuda/bin:$PATH; fi
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build}
@@ -29,7 +29,7 @@ fi
 # The CPU suite and every CUDA test (on the emulated device) under ASan + UBSan.
 if [[ "${CYCLONE_SANITIZERS:-1}" == "1" ]]; then
   start=$(date +%s)
-  bash tools/run_sanitizers.sh
+  bash tools/scripts/run_sanitizers.sh
   echo "sanitizer and emulated CUDA pass: $(($(date +%s) - start)) s"
 fi
 # The whole suite of the first build. Without a GPU its CUDA tests would only print a

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Converts a PyTorch checkpoint of a CIFAR ResNet into files cyclone loads:
 an .npz of float32 arrays under PyTorch's names, and/or an .onnx exported from
-tools/cifar_resnet.py with BatchNorm nodes and state_dict names kept.
+tools/python/cifar_resnet.py with BatchNorm nodes and state_dict names kept.
 
-    /usr/bin/python3 tools/convert_weights.py resnet20-12fca82f.th --npz resnet20.npz --onnx resnet20.onnx
+    /usr/bin/python3 tools/python/convert_weights.py resnet20-12fca82f.th --npz resnet20.npz --onnx resnet20.onnx
 
 Reads the legacy and the zip torch.save formats; a bare state_dict, a dict holding
 'state_dict' or 'model', or a pickled module; with or without DataParallel's

@@ -4,7 +4,7 @@
 # (its timeout) and the caps of the default steps sum to 540 s. GPU work comes first:
 # configure and build for the native GPU; the CUDA tests (cyclone_tests -ts=cuda, then
 # the other `ctest -L cuda` entries not labelled slow, e.g. the reproduction of the
-# pretrained ResNets with .shared/ from tools/stage_shared.sh); compute-sanitizer
+# pretrained ResNets with .shared/ from tools/scripts/stage_shared.sh); compute-sanitizer
 # memcheck over the CUDA tests; bench_conv, bench_matmul, bench_memory and
 # bench_resnet20; the PyTorch peer bench/pytorch_resnet20.py (its `import torch` probe
 # inside its cap). The CPU-only ctest entries run last, with whatever time is left.
@@ -12,7 +12,7 @@
 # only FAIL and timeout statuses make the exit status non-zero. Full logs go to $OUT (or
 # ./gpu_check_logs); the benchmark tables and a summary table (step, status,
 # seconds) are printed last.
-#   tools/gpu_check.sh [--finetune] [--emulate]
+#   tools/scripts/gpu_check.sh [--finetune] [--emulate]
 #     --finetune  adds the full-data fine-tune on CUDA (finetune_full_resnet20_cuda, with
 #                 .shared/) before the CPU tests; the plan is then over 9 minutes and the
 #                 budget grows to fit it unless GPU_CHECK_BUDGET_S is set.
@@ -21,13 +21,13 @@
 #                 labelled repro or examples, the cuBLAS/cuDNN benchmarks are not built,
 #                 bench_resnet20 runs 1 step at batch 4, no PyTorch. An already-configured BUILD_DIR is
 #                 reused with its own settings, e.g. in CI after building it:
-#                 BUILD_DIR=build-emu-asan tools/gpu_check.sh --emulate
+#                 BUILD_DIR=build-emu-asan tools/scripts/gpu_check.sh --emulate
 #   env: BUILD_DIR (build-gpu; build-gpu-emu with --emulate), JOBS (nproc),
 #        GPU_CHECK_BUDGET_S (540), GPU_CHECK_CTEST_EXCLUDE (a ctest -E regex for both ctest steps),
 #        GPU_CHECK_CAP_SCALE (1: every cap and the budget times this, for a slower build),
 #        CYCLONE_COMMIT (the commit to report when .git is absent)
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 FINETUNE=0 EMULATE=0
 for arg in "$@"; do

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "train/plot_scene.h"
+#include "report/plot_scene.h"
 
 // The stb implementations are static to this file so they cannot clash with
 // another part of the program that also compiles them.
@@ -20,7 +20,7 @@
 #include <stb/stb_easy_font.h>
 #pragma GCC diagnostic pop
 
-namespace cyclone::train::plot_detail {
+namespace cyclone::report::plot_detail {
 namespace {
 
 struct Quad {
@@ -144,4 +144,4 @@ void write_png(const Scene& scene, const std::string& path) {
   }
 }
 
-}  // namespace cyclone::train::plot_detail
+}  // namespace cyclone::report::plot_detail

@@ -1,5 +1,5 @@
 // OpContext accessors (inputs, attributes with defaults) and the table of supported ONNX ops.
-#include "nn/onnx_ops.h"
+#include "nn/onnx/ops.h"
 
 #include <stdexcept>
 

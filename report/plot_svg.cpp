@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <string>
 
-#include "train/plot_scene.h"
+#include "report/plot_scene.h"
 
-namespace cyclone::train::plot_detail {
+namespace cyclone::report::plot_detail {
 namespace {
 
 // Coordinates with at most two decimals and no trailing zeros.
@@ -94,4 +94,4 @@ std::string to_svg(const Scene& scene) {
   return w.out;
 }
 
-}  // namespace cyclone::train::plot_detail
+}  // namespace cyclone::report::plot_detail

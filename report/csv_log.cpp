@@ -1,6 +1,6 @@
 // CsvLog writer and read_csv reader: RFC 4180 quoting for text cells, numbers
 // formatted to round-trip, each row flushed so a crashed run keeps its log.
-#include "train/csv_log.h"
+#include "report/csv_log.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,7 +11,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace cyclone::train {
+namespace cyclone::report {
 namespace {
 
 std::string quote_cell(const std::string& cell) {
@@ -152,4 +152,4 @@ CsvTable read_csv(const std::string& path) {
   return table;
 }
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

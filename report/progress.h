@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace cyclone::train {
+namespace cyclone::report {
 
 // Extra name=value pairs shown after the bar, e.g. {{"loss", "0.532"}, {"lr", "1.2e-03"}}.
 using ProgressFields = std::vector<std::pair<std::string, std::string>>;
@@ -91,4 +91,4 @@ class ProgressBar {
   bool drawn_ = false, finished_ = false;
 };
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

@@ -1,6 +1,6 @@
 // Host arrays for the ONNX importer: conversions and the structural ops (take, reshape,
 // transpose, slice, concat, gather, cast, broadcasting arithmetic) used on shape values.
-#include "nn/onnx_value.h"
+#include "nn/onnx/value.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -5,8 +5,8 @@
 # plots to out/fashion-mnist/. Uses the GPU when one is present.
 #   EPOCHS, LIMIT_TRAIN and OUT can be overridden from the environment.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tools/install_deps.sh
+cd "$(dirname "$0")/../.."
+bash tools/scripts/install_deps.sh
 CUDA_FLAG=-DCYCLONE_CUDA=OFF
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   export PATH=/usr/local/cuda/bin:$PATH

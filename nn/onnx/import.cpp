@@ -1,12 +1,12 @@
 // OnnxModel: an imported ONNX graph as a cyclone Model (weights registered under their
 // ONNX names, forward through the program, a body/head split at the classifier).
-#include "nn/onnx_import.h"
+#include "nn/onnx/import.h"
 
 #include <set>
 #include <stdexcept>
 
-#include "nn/onnx_ops.h"
-#include "nn/onnx_program.h"
+#include "nn/onnx/ops.h"
+#include "nn/onnx/program.h"
 
 namespace cyclone::nn {
 

@@ -1,6 +1,6 @@
 // Progress bar drawing: status line formatting, Plain-mode print rules, and
 // in-place terminal redraws with ANSI cursor movement for nested bars.
-#include "train/progress.h"
+#include "report/progress.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-namespace cyclone::train {
+namespace cyclone::report {
 namespace {
 
 double steady_seconds() {
@@ -181,4 +181,4 @@ void ProgressBar::draw_tty() {
   last_print_time_ = clock_();
 }
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

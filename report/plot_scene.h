@@ -7,9 +7,9 @@
 #include <variant>
 #include <vector>
 
-#include "train/plot.h"
+#include "report/plot.h"
 
-namespace cyclone::train::plot_detail {
+namespace cyclone::report::plot_detail {
 
 using Point = std::pair<double, double>;
 
@@ -66,4 +66,4 @@ Scene build_scene(const std::vector<PlotSpec>& specs);
 void write_png(const Scene& scene, const std::string& path);
 std::string to_svg(const Scene& scene);
 
-}  // namespace cyclone::train::plot_detail
+}  // namespace cyclone::report::plot_detail

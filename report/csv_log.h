@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace cyclone::train {
+namespace cyclone::report {
 
 // A number as a CSV cell: integers exactly (below 1e15), others with "%.9g"
 // (round-trips float32 values), and "nan", "inf", "-inf".
@@ -53,4 +53,4 @@ struct CsvTable {
 // read or a row has the wrong number of cells.
 CsvTable read_csv(const std::string& path);
 
-}  // namespace cyclone::train
+}  // namespace cyclone::report

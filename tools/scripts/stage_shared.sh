@@ -2,10 +2,10 @@
 # Copies what the reproduction and fine-tuning tests read from ../shared (the CIFAR-10 JPEG
 # tarball and the pretrained ResNet checkpoints, with their READMEs) into the ignored folder
 # .shared/, so a machine that gets only this checkout (a lent GPU machine: carry .shared along
-# with .deps) can run them; tools/gpu_check.sh uses .shared when it is there. About 26 MB.
-#   tools/stage_shared.sh [SHARED_DIR]    (default: ../shared beside the checkout)
+# with .deps) can run them; tools/scripts/gpu_check.sh uses .shared when it is there. About 26 MB.
+#   tools/scripts/stage_shared.sh [SHARED_DIR]    (default: ../shared beside the checkout)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 SRC=${1:-../shared}
 DEST=.shared
 for f in data/cifar10-jpg.tar.gz data/README.md models/README.md; do

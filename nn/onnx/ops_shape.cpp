@@ -6,7 +6,7 @@
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
-#include "nn/onnx_ops.h"
+#include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
 

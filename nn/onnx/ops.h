@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "io/onnx.h"
-#include "nn/onnx_value.h"
+#include "nn/onnx/value.h"
 
 namespace cyclone::nn::onnx {
 

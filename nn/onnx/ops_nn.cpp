@@ -4,7 +4,7 @@
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
-#include "nn/onnx_ops.h"
+#include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
 namespace F = functional;

@@ -4,9 +4,9 @@
 # no network or package manager (a lent GPU machine): stb, doctest, nlohmann-json,
 # CLI11, zlib and cuDNN's headers. Run it where apt works, then carry .deps/ along.
 # The build prefers the system's copies and falls back to .deps (cmake/CycloneDeps.cmake).
-#   tools/stage_deps.sh        env: CYCLONE_DEPS_DIR (default .deps), CUDA_HOME
+#   tools/scripts/stage_deps.sh        env: CYCLONE_DEPS_DIR (default .deps), CUDA_HOME
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 DEPS=${CYCLONE_DEPS_DIR:-.deps}
 INC=$DEPS/include
 LIB=$DEPS/lib

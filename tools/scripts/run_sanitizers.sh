@@ -6,11 +6,11 @@
 #   2. every CTest entry labelled cuda on the emulated device: the CUDA = CPU suite,
 #      the emulator's own suite, the reproduction, fine-tune and training tests
 #      (emulator-sized); none may skip;
-#   3. tools/gpu_check.sh --emulate on the same build, to prove the GPU script's flow.
+#   3. tools/scripts/gpu_check.sh --emulate on the same build, to prove the GPU script's flow.
 # Any sanitizer report, failure or skip fails the run.
 #   env: BUILD_DIR (build-asan), JOBS (nproc), CYCLONE_GPU_CHECK (1; 0 skips step 3)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 JOBS=${JOBS:-$(nproc)}
 BUILD_DIR=${BUILD_DIR:-build-asan}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCYCLONE_CUDA=EMULATE \
@@ -35,7 +35,7 @@ echo "emulated CUDA tests took $(($(date +%s) - start)) s"
 if [[ "${CYCLONE_GPU_CHECK:-1}" == "1" ]]; then
   # The same build (so its configure and build steps take seconds); ASan makes every step
   # several times slower than the 9-minute plan assumes. The Fashion-MNIST test just ran.
-  echo "== tools/gpu_check.sh --emulate on $BUILD_DIR"
+  echo "== tools/scripts/gpu_check.sh --emulate on $BUILD_DIR"
   OUT=$BUILD_DIR/gpu_check_logs BUILD_DIR=$BUILD_DIR GPU_CHECK_CAP_SCALE=6 \
-    GPU_CHECK_CTEST_EXCLUDE='^train_fashion_mnist_cuda_vs_cpu$' bash tools/gpu_check.sh --emulate
+    GPU_CHECK_CTEST_EXCLUDE='^train_fashion_mnist_cuda_vs_cpu$' bash tools/scripts/gpu_check.sh --emulate
 fi
