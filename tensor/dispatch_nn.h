@@ -9,7 +9,16 @@
 
 namespace cyclone::dispatch {
 
+using kernels::ConvGeometry;
+using kernels::ConvShape;
 using kernels::PoolGeometry;
+
+// ---- convolution without bias: x [N, C, H, W], w [K, C/groups, kh, kw], dy [N, K, Ho, Wo] ----
+// Each backend runs its own algorithm (kernels/cpu/conv.cpp, kernels/cuda/conv.cu);
+// the scratch memory it asks for (conv2d_workspace_size) is allocated here.
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const ConvShape& s);
+Tensor conv2d_backward_input(const Tensor& dy, const Tensor& w, const ConvShape& s);
+Tensor conv2d_backward_weight(const Tensor& x, const Tensor& dy, const ConvShape& s);
 
 // ---- batch norm: x is [N, C, ...] with S = H*W (or L, or 1) values per plane ----
 struct BatchStats {
