@@ -20,14 +20,14 @@ bool is_pointwise(const ConvGeometry& g) {
 }
 
 // dst [d1, d0, h, w] <- src [d0, d1, h, w], both dense: swaps the two leading dims.
-void swap_leading_dims(const float* src, int64_t d0, int64_t d1, int64_t hw_h, int64_t hw_w, float* dst) {
-  const int64_t n = d0 * d1 * hw_h * hw_w;
+void swap_leading_dims(const float* src, int64_t d0, int64_t d1, int64_t h, int64_t w, float* dst) {
+  const int64_t n = d0 * d1 * h * w;
   if (n == 0) return;
   Layout ls, ld;
   ls.ndim = ld.ndim = 4;
-  const int64_t sizes[4] = {d1, d0, hw_h, hw_w};
-  const int64_t src_strides[4] = {hw_h * hw_w, d1 * hw_h * hw_w, hw_w, 1};
-  const int64_t dst_strides[4] = {d0 * hw_h * hw_w, hw_h * hw_w, hw_w, 1};
+  const int64_t sizes[4] = {d1, d0, h, w};
+  const int64_t src_strides[4] = {h * w, d1 * h * w, w, 1};
+  const int64_t dst_strides[4] = {d0 * h * w, h * w, w, 1};
   for (int d = 0; d < 4; ++d) {
     ls.sizes[d] = ld.sizes[d] = sizes[d];
     ls.strides[d] = src_strides[d];
