@@ -35,7 +35,7 @@ Tensor per_channel(const Tensor& t, int64_t c, const char* op, const char* arg) 
   return dense(t, DType::f32, op, arg);
 }
 
-void check_pool_input(const Tensor& t, const Shape& want, const char* op, const char* arg) {
+void check_shape(const Tensor& t, const Shape& want, const char* op, const char* arg) {
   if (t.shape() != want) {
     throw std::invalid_argument(std::string(op) + ": " + arg + " must be " + shape_str(want) + ", got " +
                                 shape_str(t.shape()));
@@ -77,7 +77,7 @@ BatchNormSums batch_norm_backward_reduce(const Tensor& dy0, const Tensor& x0, co
   const Device dev = common_device({dy0, x0, mean0, invstd0}, "batch_norm backward");
   const Tensor x = dense(x0, DType::f32, "batch_norm backward", "input");
   const Tensor dy = dense(dy0, DType::f32, "batch_norm backward", "grad");
-  check_pool_input(dy, x.shape(), "batch_norm backward", "grad");
+  check_shape(dy, x.shape(), "batch_norm backward", "grad");
   const Planes p = planes_of(x, "batch_norm backward");
   const Tensor mean = per_channel(mean0, p.c, "batch_norm backward", "mean");
   const Tensor invstd = per_channel(invstd0, p.c, "batch_norm backward", "invstd");
@@ -94,7 +94,7 @@ Tensor batch_norm_backward_input(const Tensor& dy0, const Tensor& x0, const Tens
                                    "batch_norm backward");
   const Tensor x = dense(x0, DType::f32, "batch_norm backward", "input");
   const Tensor dy = dense(dy0, DType::f32, "batch_norm backward", "grad");
-  check_pool_input(dy, x.shape(), "batch_norm backward", "grad");
+  check_shape(dy, x.shape(), "batch_norm backward", "grad");
   const Planes p = planes_of(x, "batch_norm backward");
   const char* op = "batch_norm backward";
   const Tensor mean = per_channel(mean0, p.c, op, "mean"), invstd = per_channel(invstd0, p.c, op, "invstd");
@@ -113,7 +113,7 @@ Tensor batch_norm_backward_input(const Tensor& dy0, const Tensor& x0, const Tens
 MaxPoolResult max_pool2d_forward(const Tensor& x0, const PoolGeometry& g) {
   NoGradGuard no_grad;
   const Tensor x = dense(x0, DType::f32, "max_pool2d", "input");
-  check_pool_input(x, input_shape(g), "max_pool2d", "input");
+  check_shape(x, input_shape(g), "max_pool2d", "input");
   MaxPoolResult r{empty(output_shape(g), TensorOptions().on(x.device())),
                   empty(output_shape(g), TensorOptions(DType::i64).on(x.device()))};
   CYCLONE_CALL(x.device(), max_pool2d_forward, x.data<float>(), g, r.y.data<float>(), r.indices.data<int64_t>());
@@ -125,8 +125,8 @@ Tensor max_pool2d_backward(const Tensor& dy0, const Tensor& indices0, const Pool
   const Device dev = common_device({dy0, indices0}, "max_pool2d backward");
   const Tensor dy = dense(dy0, DType::f32, "max_pool2d backward", "grad");
   const Tensor idx = dense(indices0, DType::i64, "max_pool2d backward", "indices");
-  check_pool_input(dy, output_shape(g), "max_pool2d backward", "grad");
-  check_pool_input(idx, output_shape(g), "max_pool2d backward", "indices");
+  check_shape(dy, output_shape(g), "max_pool2d backward", "grad");
+  check_shape(idx, output_shape(g), "max_pool2d backward", "indices");
   Tensor dx = empty(input_shape(g), TensorOptions().on(dev));
   CYCLONE_CALL(dev, max_pool2d_backward, dy.data<float>(), idx.data<int64_t>(), g, dx.data<float>());
   return dx;
@@ -135,7 +135,7 @@ Tensor max_pool2d_backward(const Tensor& dy0, const Tensor& indices0, const Pool
 Tensor avg_pool2d_forward(const Tensor& x0, const PoolGeometry& g, bool count_include_pad) {
   NoGradGuard no_grad;
   const Tensor x = dense(x0, DType::f32, "avg_pool2d", "input");
-  check_pool_input(x, input_shape(g), "avg_pool2d", "input");
+  check_shape(x, input_shape(g), "avg_pool2d", "input");
   Tensor y = empty(output_shape(g), TensorOptions().on(x.device()));
   CYCLONE_CALL(x.device(), avg_pool2d_forward, x.data<float>(), g, count_include_pad, y.data<float>());
   return y;
@@ -144,7 +144,7 @@ Tensor avg_pool2d_forward(const Tensor& x0, const PoolGeometry& g, bool count_in
 Tensor avg_pool2d_backward(const Tensor& dy0, const PoolGeometry& g, bool count_include_pad) {
   NoGradGuard no_grad;
   const Tensor dy = dense(dy0, DType::f32, "avg_pool2d backward", "grad");
-  check_pool_input(dy, output_shape(g), "avg_pool2d backward", "grad");
+  check_shape(dy, output_shape(g), "avg_pool2d backward", "grad");
   Tensor dx = empty(input_shape(g), TensorOptions().on(dy.device()));
   CYCLONE_CALL(dy.device(), avg_pool2d_backward, dy.data<float>(), g, count_include_pad, dx.data<float>());
   return dx;
@@ -153,7 +153,7 @@ Tensor avg_pool2d_backward(const Tensor& dy0, const PoolGeometry& g, bool count_
 Tensor adaptive_avg_pool2d_forward(const Tensor& x0, const PoolGeometry& g) {
   NoGradGuard no_grad;
   const Tensor x = dense(x0, DType::f32, "adaptive_avg_pool2d", "input");
-  check_pool_input(x, input_shape(g), "adaptive_avg_pool2d", "input");
+  check_shape(x, input_shape(g), "adaptive_avg_pool2d", "input");
   Tensor y = empty(output_shape(g), TensorOptions().on(x.device()));
   CYCLONE_CALL(x.device(), adaptive_avg_pool2d_forward, x.data<float>(), g, y.data<float>());
   return y;
@@ -162,7 +162,7 @@ Tensor adaptive_avg_pool2d_forward(const Tensor& x0, const PoolGeometry& g) {
 Tensor adaptive_avg_pool2d_backward(const Tensor& dy0, const PoolGeometry& g) {
   NoGradGuard no_grad;
   const Tensor dy = dense(dy0, DType::f32, "adaptive_avg_pool2d backward", "grad");
-  check_pool_input(dy, output_shape(g), "adaptive_avg_pool2d backward", "grad");
+  check_shape(dy, output_shape(g), "adaptive_avg_pool2d backward", "grad");
   Tensor dx = empty(input_shape(g), TensorOptions().on(dy.device()));
   CYCLONE_CALL(dy.device(), adaptive_avg_pool2d_backward, dy.data<float>(), g, dx.data<float>());
   return dx;
