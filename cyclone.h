@@ -7,3 +7,4 @@
 #include "tensor/device.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
+#include "tensor/threads.h"

@@ -14,6 +14,7 @@
 #include "report/csv_log.h"
 #include "report/plot.h"
 #include "report/progress.h"
+#include "tensor/host_access.h"
 
 namespace cyclone::train {
 namespace {
@@ -199,12 +200,14 @@ std::pair<Tensor, Tensor> feature_batch(const Tensor& feats, const Tensor& label
   const int64_t begin = b * bs, count = std::min<int64_t>(bs, feats.size(0) - begin), f = feats.size(1);
   Tensor x = empty({count, f});
   Tensor y = empty({count}, DType::i64);
-  const float* src = feats.data<float>();
-  const int64_t* ls = labels.data<int64_t>();
+  const std::span<const float> src = host_span<float>(feats);
+  const std::span<const int64_t> ls = host_span<int64_t>(labels);
+  const std::span<float> xs = host_span<float>(x);
+  const std::span<int64_t> ys = host_span<int64_t>(y);
   for (int64_t i = 0; i < count; ++i) {
     const int64_t r = order[static_cast<size_t>(begin + i)];
-    std::memcpy(x.data<float>() + i * f, src + r * f, static_cast<size_t>(f) * sizeof(float));
-    y.data<int64_t>()[i] = ls[r];
+    std::memcpy(xs.data() + i * f, src.data() + r * f, static_cast<size_t>(f) * sizeof(float));
+    ys[static_cast<size_t>(i)] = ls[static_cast<size_t>(r)];
   }
   return {x, y};
 }
