@@ -1,10 +1,14 @@
 # install + export, so an outside project can find_package(cyclone) and link cyclone::cyclone.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
-install(TARGETS cyclone EXPORT cycloneTargets
+set(_layer_targets)
+foreach(name IN LISTS CYCLONE_LAYERS)
+  list(APPEND _layer_targets cyclone_${name})
+endforeach()
+install(TARGETS cyclone ${_layer_targets} EXPORT cycloneTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-foreach(dir tensor kernels autograd nn optim schedules data report train io)
+foreach(dir IN LISTS CYCLONE_LAYERS)
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cyclone/${dir}
           FILES_MATCHING PATTERN "*.h")
 endforeach()
