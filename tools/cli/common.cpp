@@ -1,6 +1,8 @@
 // Data SPECs, device choice and Learner construction for the CLI.
 #include "common.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -47,6 +49,16 @@ void add_common(CLI::App& app, Common& c, bool training) {
         ->capture_default_str();
     app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
   }
+}
+
+std::optional<double> parse_lr(const std::string& option, const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  char* end = nullptr;
+  const double lr = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(lr) || !(lr > 0)) {
+    throw std::invalid_argument(option + " " + text + ": expected a positive number or 'auto'");
+  }
+  return lr;
 }
 
 Device pick_device(const std::string& name) {
