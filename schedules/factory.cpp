@@ -34,9 +34,9 @@ std::string join(const std::vector<std::string>& v) {
 
 // One option's text, read as a typed value; every error names the schedule and the key.
 struct Text {
-  const std::string& schedule;
-  const std::string& key;
-  const std::string& value;
+  std::string schedule;
+  std::string key;
+  std::string value;
   size_t num_groups;  // for slices
 
   [[noreturn]] void fail(const std::string& why) const {

@@ -30,7 +30,7 @@ struct Common {
   bool augment = true;
   bool json = false, quiet = false;
   int threads = 0;  // 0: all cores
-  std::string opt = "sgd";
+  std::string opt = "sgd";  // --opt as typed; make_session parses it into an optim::OptimizerKind
   double wd = 5e-4, momentum = 0.9;
   double label_smoothing = 0.0;
   int64_t layer_groups = 0;  // finetune --groups: merge the model's layer groups into this many
