@@ -1,4 +1,4 @@
-// Adam and AdamW: option checks, group hyperparameters, per-parameter bias corrections
+// Adam and AdamW: their option fields and checks, per-parameter bias corrections
 // (in double on the host) and the step as fused multi-tensor launches.
 #include "optim/adam.h"
 
@@ -11,93 +11,49 @@ namespace {
 
 AdamOptions as_adam(const AdamWOptions& o) { return AdamOptions{o.lr, o.betas, o.eps, o.weight_decay, o.amsgrad}; }
 
-std::vector<ParamGroup> one_group(const std::vector<Tensor>& params) { return {ParamGroup{params, {}, ""}}; }
-
-AdamOptions from_map(const std::map<std::string, double>& h) {
-  return AdamOptions{h.at("lr"), {h.at("beta1"), h.at("beta2")}, h.at("eps"), h.at("weight_decay"),
-                     h.at("amsgrad") != 0};
-}
+std::vector<AdamParamGroup> one_group(const std::vector<Tensor>& params) { return {AdamParamGroup{params, {}, ""}}; }
 
 }  // namespace
 
-Adam::Adam(const std::vector<Tensor>& params, AdamOptions defaults) : Adam(one_group(params), defaults) {}
-Adam::Adam(const std::vector<ParamGroup>& groups, AdamOptions defaults) : Adam(groups, defaults, false, "Adam") {}
+const FieldTable<AdamOptions, AdamGroupOptions>& AdamOptions::fields() {
+  using O = AdamOptions;
+  using G = AdamGroupOptions;
+  static const FieldTable<O, G> table = {
+      member_field("lr", &O::lr, &G::lr),
+      {"beta1", [](const O& o) { return o.betas.first; }, [](O& o, double v) { o.betas.first = v; },
+       [](O& o, const G& g) {
+         if (g.betas) o.betas.first = g.betas->first;
+       }},
+      {"beta2", [](const O& o) { return o.betas.second; }, [](O& o, double v) { o.betas.second = v; },
+       [](O& o, const G& g) {
+         if (g.betas) o.betas.second = g.betas->second;
+       }},
+      member_field("eps", &O::eps, &G::eps),
+      member_field("weight_decay", &O::weight_decay, &G::weight_decay),
+      member_field("amsgrad", &O::amsgrad, &G::amsgrad),
+  };
+  return table;
+}
 
-Adam::Adam(const std::vector<ParamGroup>& groups, AdamOptions defaults, bool decoupled, std::string name)
-    : Optimizer(std::move(name)), defaults_(defaults), decoupled_(decoupled) {
-  validate(defaults_, this->name());
-  require(!groups.empty(), this->name(), "got an empty list of parameter groups");
-  for (const ParamGroup& g : groups) add_param_group(g);
+Adam::Adam(const std::vector<Tensor>& params, AdamOptions defaults) : Adam(one_group(params), defaults) {}
+Adam::Adam(const std::vector<AdamParamGroup>& groups, AdamOptions defaults) : Adam(groups, defaults, false, "Adam") {}
+
+Adam::Adam(const std::vector<AdamParamGroup>& groups, AdamOptions defaults, bool decoupled, std::string name)
+    : OptimizerOf(std::move(name), defaults), decoupled_(decoupled) {
+  add_param_groups(groups);
 }
 
 AdamW::AdamW(const std::vector<Tensor>& params, AdamWOptions defaults) : AdamW(one_group(params), defaults) {}
-AdamW::AdamW(const std::vector<ParamGroup>& groups, AdamWOptions defaults)
+AdamW::AdamW(const std::vector<AdamParamGroup>& groups, AdamWOptions defaults)
     : Adam(groups, as_adam(defaults), true, "AdamW") {}
 
-void Adam::validate(const AdamOptions& o, const std::string& where) {
+void Adam::validate(const AdamOptions& o, const std::string& where) const {
   require(std::isfinite(o.lr) && o.lr >= 0, where, "lr must be >= 0, got " + num(o.lr));
   require(std::isfinite(o.eps) && o.eps >= 0, where, "eps must be >= 0, got " + num(o.eps));
   require(o.betas.first >= 0 && o.betas.first < 1, where, "beta1 must be in [0, 1), got " + num(o.betas.first));
   require(o.betas.second >= 0 && o.betas.second < 1, where, "beta2 must be in [0, 1), got " + num(o.betas.second));
   require(std::isfinite(o.weight_decay) && o.weight_decay >= 0, where,
           "weight_decay must be >= 0, got " + num(o.weight_decay));
-}
-
-void Adam::add_group_options(const GroupOptions& g, const std::string& where) {
-  require(!g.momentum && !g.dampening && !g.nesterov, where,
-          name() + " has no momentum, dampening or nesterov options (beta1 plays momentum's part)");
-  AdamOptions o = defaults_;
-  if (g.lr) o.lr = *g.lr;
-  if (g.betas) o.betas = *g.betas;
-  if (g.eps) o.eps = *g.eps;
-  if (g.weight_decay) o.weight_decay = *g.weight_decay;
-  if (g.amsgrad) o.amsgrad = *g.amsgrad;
-  validate(o, where);
-  options_.push_back(o);
-}
-
-const AdamOptions& Adam::options(size_t group) const {
-  check_group(group, "options");
-  return options_[group];
-}
-
-double Adam::lr(size_t group) const { return options(group).lr; }
-double Adam::momentum(size_t group) const { return options(group).betas.first; }
-
-void Adam::set_lr(size_t group, double lr) {
-  check_group(group, "set_lr");
-  AdamOptions o = options_[group];
-  o.lr = lr;
-  validate(o, group_where(group));
-  options_[group] = o;
-}
-
-void Adam::set_momentum(size_t group, double beta1) {
-  check_group(group, "set_momentum");
-  AdamOptions o = options_[group];
-  o.betas.first = beta1;
-  validate(o, group_where(group));
-  options_[group] = o;
-}
-
-std::map<std::string, double> Adam::hyperparameters(size_t group) const {
-  const AdamOptions& o = options_.at(group);
-  return {{"lr", o.lr},
-          {"beta1", o.betas.first},
-          {"beta2", o.betas.second},
-          {"eps", o.eps},
-          {"weight_decay", o.weight_decay},
-          {"amsgrad", o.amsgrad ? 1.0 : 0.0}};
-}
-
-void Adam::check_hyperparameters(const std::map<std::string, double>& h, const std::string& where) const {
-  const double a = h.at("amsgrad");
-  require(a == 0 || a == 1, where, "amsgrad must be 0 or 1, got " + num(a));
-  validate(from_map(h), where);
-}
-
-void Adam::set_hyperparameters(size_t group, const std::map<std::string, double>& h) {
-  options_.at(group) = from_map(h);
 }
 
 void Adam::check_loaded_state(const std::set<std::string>& buffers, int64_t step,

@@ -1,12 +1,22 @@
 // Adam (coupled L2 weight decay, optional AMSGrad) and AdamW (decoupled weight decay),
 // following torch.optim.Adam / AdamW exactly (see kernels/optim_contract.h).
 #pragma once
+#include <optional>
 #include <utility>
 #include <vector>
 
-#include "optim/optimizer.h"
+#include "optim/optimizer_of.h"
 
 namespace cyclone::optim {
+
+// What one Adam or AdamW group may set; each option left empty takes the optimizer's default.
+struct AdamGroupOptions {
+  std::optional<double> lr = std::nullopt;
+  std::optional<std::pair<double, double>> betas = std::nullopt;
+  std::optional<double> eps = std::nullopt;
+  std::optional<double> weight_decay = std::nullopt;
+  std::optional<bool> amsgrad = std::nullopt;
+};
 
 struct AdamOptions {
   double lr = 1e-3;
@@ -14,7 +24,13 @@ struct AdamOptions {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
+
+  // lr, beta1, beta2, eps, weight_decay, amsgrad: the names in state files.
+  static const FieldTable<AdamOptions, AdamGroupOptions>& fields();
+  static constexpr const char* momentum_field = "beta1";
 };
+
+using AdamParamGroup = ParamGroupOf<AdamGroupOptions>;
 
 // AdamW's defaults differ from Adam's only in weight_decay (1e-2, as in PyTorch).
 struct AdamWOptions {
@@ -31,42 +47,28 @@ struct AdamWOptions {
 //   m = beta1 * m + (1 - beta1) * g,  v = beta2 * v + (1 - beta2) * g * g
 //   vmax = max(vmax, v) and v -> vmax      (amsgrad)
 //   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-class Adam : public Optimizer {
+class Adam : public OptimizerOf<AdamOptions, AdamGroupOptions> {
  public:
   explicit Adam(const std::vector<Tensor>& params, AdamOptions defaults = {});
-  explicit Adam(const std::vector<ParamGroup>& groups, AdamOptions defaults = {});
-
-  const AdamOptions& defaults() const { return defaults_; }
-  const AdamOptions& options(size_t group) const;
-
-  double lr(size_t group) const override;
-  void set_lr(size_t group, double lr) override;
-  double momentum(size_t group) const override;  // beta1
-  void set_momentum(size_t group, double beta1) override;
+  explicit Adam(const std::vector<AdamParamGroup>& groups, AdamOptions defaults = {});
 
  protected:
-  Adam(const std::vector<ParamGroup>& groups, AdamOptions defaults, bool decoupled, std::string name);
+  Adam(const std::vector<AdamParamGroup>& groups, AdamOptions defaults, bool decoupled, std::string name);
 
-  void add_group_options(const GroupOptions& options, const std::string& where) override;
-  std::map<std::string, double> hyperparameters(size_t group) const override;
-  void check_hyperparameters(const std::map<std::string, double>& h, const std::string& where) const override;
-  void set_hyperparameters(size_t group, const std::map<std::string, double>& h) override;
+  void validate(const AdamOptions& o, const std::string& where) const override;
   std::set<std::string> buffer_names() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
   void check_loaded_state(const std::set<std::string>& buffers, int64_t step, const std::map<std::string, double>& h,
                           const std::string& where) const override;
   void update(size_t group, const std::vector<size_t>& slots) override;
 
  private:
-  static void validate(const AdamOptions& o, const std::string& where);
-  AdamOptions defaults_;
-  bool decoupled_;                    // AdamW
-  std::vector<AdamOptions> options_;  // one per group, resolved
+  bool decoupled_;  // AdamW
 };
 
 class AdamW final : public Adam {
  public:
   explicit AdamW(const std::vector<Tensor>& params, AdamWOptions defaults = {});
-  explicit AdamW(const std::vector<ParamGroup>& groups, AdamWOptions defaults = {});
+  explicit AdamW(const std::vector<AdamParamGroup>& groups, AdamWOptions defaults = {});
 };
 
 }  // namespace cyclone::optim

@@ -66,14 +66,15 @@ const std::string& Optimizer::group_name(size_t group) const {
   return groups_[group].name;
 }
 
-void Optimizer::add_param_group(const ParamGroup& group) {
+void Optimizer::add_group(const std::vector<Tensor>& params, const std::string& name,
+                          const std::function<void(const std::string& where)>& add_options) {
   const size_t g = groups_.size();
-  const std::string where = name_ + ": group " + std::to_string(g) + (group.name.empty() ? "" : " ('" + group.name + "')");
+  const std::string where = name_ + ": group " + std::to_string(g) + (name.empty() ? "" : " ('" + name + "')");
   // Every parameter must be new: to the optimizer and within this group.
   std::unordered_map<const TensorImpl*, std::string> seen;
   for (const Slot& s : slots_) seen[s.param.impl()] = group_where(s.group);
-  for (size_t k = 0; k < group.params.size(); ++k) {
-    const Tensor& p = group.params[k];
+  for (size_t k = 0; k < params.size(); ++k) {
+    const Tensor& p = params[k];
     const std::string which = "parameter " + std::to_string(k);
     require(p.defined(), where, which + " is an undefined tensor");
     const std::string shaped = which + " (shape " + shape_str(p.shape()) + ")";
@@ -83,9 +84,9 @@ void Optimizer::add_param_group(const ParamGroup& group) {
     auto [it, fresh] = seen.emplace(p.impl(), where);
     require(fresh, where, shaped + " already belongs to " + it->second + "; a parameter may appear in one group only");
   }
-  add_group_options(group.options, where);  // validates before anything is added
-  Group added{group.name, group.params, {}};
-  for (const Tensor& p : group.params) {
+  add_options(where);  // validates before anything is added
+  Group added{name, params, {}};
+  for (const Tensor& p : params) {
     added.slots.push_back(slots_.size());
     slots_.push_back(Slot{p, g, 0, {}});
   }

@@ -35,10 +35,6 @@ class Optimizer {
   // Drops every gradient (PyTorch's zero_grad(set_to_none=True)).
   void zero_grad();
 
-  // Adds a group; options it leaves empty take the optimizer's defaults. A parameter may
-  // belong to one group only; parameters must be float32, contiguous leaves.
-  void add_param_group(const ParamGroup& group);
-
   size_t num_groups() const { return groups_.size(); }
   size_t num_params() const { return slots_.size(); }
   const std::vector<Tensor>& params(size_t group) const;
@@ -69,10 +65,13 @@ class Optimizer {
     std::map<std::string, Tensor> state;  // buffers, e.g. "momentum_buffer"
   };
 
-  // ---- what each optimizer supplies ----
-  // Resolves `options` against the defaults, validates them and appends the group's
-  // hyperparameters; `where` names the group for messages.
-  virtual void add_group_options(const GroupOptions& options, const std::string& where) = 0;
+  // Adds a group of `params` named `name`. A parameter may belong to one group only;
+  // parameters must be float32, contiguous leaves. Once they are checked, add_options(where)
+  // resolves, validates and stores the group's options (`where` names the group for messages).
+  void add_group(const std::vector<Tensor>& params, const std::string& name,
+                 const std::function<void(const std::string& where)>& add_options);
+
+  // ---- what each optimizer supplies (OptimizerOf implements the options part) ----
   // Group g's hyperparameters by name (lr included; bools as 0/1).
   virtual std::map<std::string, double> hyperparameters(size_t group) const = 0;
   // Loading: check_hyperparameters throws unless the values in `h` are valid (its keys are

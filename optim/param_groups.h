@@ -1,7 +1,7 @@
 // Parameter groups: parameters that share hyperparameters, with the options that differ from
 // the optimizer's defaults; and helpers for discriminative learning rates (one lr per layer group).
 #pragma once
-#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,23 +11,12 @@
 
 namespace cyclone::optim {
 
-// The options one group may set. Each option left empty is taken from the optimizer's defaults
-// when the group is added (as PyTorch fills a param group's missing keys). SGD reads lr,
-// momentum, dampening, weight_decay and nesterov; Adam and AdamW read lr, betas, eps,
-// weight_decay and amsgrad. Setting an option the optimizer does not read is an error.
-struct GroupOptions {
-  std::optional<double> lr = std::nullopt;
-  std::optional<double> momentum = std::nullopt;
-  std::optional<double> dampening = std::nullopt;
-  std::optional<double> weight_decay = std::nullopt;
-  std::optional<bool> nesterov = std::nullopt;
-  std::optional<std::pair<double, double>> betas = std::nullopt;
-  std::optional<double> eps = std::nullopt;
-  std::optional<bool> amsgrad = std::nullopt;
-};
-
-// e.g. ParamGroup{head.parameters(), {.lr = 1e-2, .weight_decay = 0.0}, "head"}
-struct ParamGroup {
+// A group's parameters and its options, typed per optimizer: SgdGroupOptions for SGD,
+// AdamGroupOptions for Adam and AdamW. Each option left empty is taken from the optimizer's
+// defaults when the group is added (as PyTorch fills a param group's missing keys).
+// e.g. SgdParamGroup{head.parameters(), {.lr = 1e-2, .weight_decay = 0.0}, "head"}
+template <class GroupOptions>
+struct ParamGroupOf {
   std::vector<Tensor> params;
   GroupOptions options;
   std::string name;  // used in messages; empty reads as "group <index>"
@@ -44,10 +33,23 @@ struct LayerGroup {
   std::vector<Tensor> params;
 };
 
-// One ParamGroup per layer group, named after it, with lrs[i] as group i's lr and every other
+// One group per layer group, named after it, with lrs[i] as group i's lr and every other
 // option left to the optimizer's defaults. Throws std::invalid_argument when the counts differ.
-// Typical use: SGD(make_param_groups(layers, lr_slice(1e-4, 1e-2, layers.size())), {...}).
-std::vector<ParamGroup> make_param_groups(const std::vector<LayerGroup>& layers,
-                                          const std::vector<double>& lrs);
+// Typical use: SGD(make_param_groups<SgdGroupOptions>(layers, lr_slice(1e-4, 1e-2, n)), {...}).
+template <class GroupOptions>
+std::vector<ParamGroupOf<GroupOptions>> make_param_groups(const std::vector<LayerGroup>& layers,
+                                                          const std::vector<double>& lrs) {
+  if (layers.size() != lrs.size()) {
+    throw std::invalid_argument("make_param_groups: " + std::to_string(layers.size()) + " layer groups but " +
+                                std::to_string(lrs.size()) + " learning rates; give one lr per layer group");
+  }
+  std::vector<ParamGroupOf<GroupOptions>> groups(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    groups[i].params = layers[i].params;
+    groups[i].options.lr = lrs[i];
+    groups[i].name = layers[i].name;
+  }
+  return groups;
+}
 
 }  // namespace cyclone::optim

@@ -1,4 +1,4 @@
-// SGD: option checks, group hyperparameters, and the step as fused multi-tensor launches.
+// SGD: its option fields and checks, and the step as fused multi-tensor launches.
 #include "optim/sgd.h"
 
 #include <cmath>
@@ -7,16 +7,27 @@
 
 namespace cyclone::optim {
 
-SGD::SGD(const std::vector<Tensor>& params, SgdOptions defaults)
-    : SGD(std::vector<ParamGroup>{ParamGroup{params, {}, ""}}, defaults) {}
-
-SGD::SGD(const std::vector<ParamGroup>& groups, SgdOptions defaults) : Optimizer("SGD"), defaults_(defaults) {
-  validate(defaults_, "SGD");
-  require(!groups.empty(), "SGD", "got an empty list of parameter groups");
-  for (const ParamGroup& g : groups) add_param_group(g);
+const FieldTable<SgdOptions, SgdGroupOptions>& SgdOptions::fields() {
+  using O = SgdOptions;
+  using G = SgdGroupOptions;
+  static const FieldTable<O, G> table = {
+      member_field("lr", &O::lr, &G::lr),
+      member_field("momentum", &O::momentum, &G::momentum),
+      member_field("dampening", &O::dampening, &G::dampening),
+      member_field("weight_decay", &O::weight_decay, &G::weight_decay),
+      member_field("nesterov", &O::nesterov, &G::nesterov),
+  };
+  return table;
 }
 
-void SGD::validate(const SgdOptions& o, const std::string& where) {
+SGD::SGD(const std::vector<Tensor>& params, SgdOptions defaults)
+    : SGD(std::vector<SgdParamGroup>{SgdParamGroup{params, {}, ""}}, defaults) {}
+
+SGD::SGD(const std::vector<SgdParamGroup>& groups, SgdOptions defaults) : OptimizerOf("SGD", defaults) {
+  add_param_groups(groups);
+}
+
+void SGD::validate(const SgdOptions& o, const std::string& where) const {
   require(std::isfinite(o.lr) && o.lr >= 0, where, "lr must be >= 0, got " + num(o.lr));
   require(std::isfinite(o.momentum) && o.momentum >= 0, where, "momentum must be >= 0, got " + num(o.momentum));
   require(std::isfinite(o.dampening), where, "dampening must be finite, got " + num(o.dampening));
@@ -25,67 +36,6 @@ void SGD::validate(const SgdOptions& o, const std::string& where) {
   require(!o.nesterov || (o.momentum > 0 && o.dampening == 0), where,
           "nesterov momentum needs momentum > 0 and dampening == 0, got momentum " + num(o.momentum) +
               " and dampening " + num(o.dampening));
-}
-
-void SGD::add_group_options(const GroupOptions& g, const std::string& where) {
-  require(!g.betas && !g.eps && !g.amsgrad, where, "SGD has no betas, eps or amsgrad options");
-  SgdOptions o = defaults_;
-  if (g.lr) o.lr = *g.lr;
-  if (g.momentum) o.momentum = *g.momentum;
-  if (g.dampening) o.dampening = *g.dampening;
-  if (g.weight_decay) o.weight_decay = *g.weight_decay;
-  if (g.nesterov) o.nesterov = *g.nesterov;
-  validate(o, where);
-  options_.push_back(o);
-}
-
-const SgdOptions& SGD::options(size_t group) const {
-  check_group(group, "options");
-  return options_[group];
-}
-
-double SGD::lr(size_t group) const { return options(group).lr; }
-double SGD::momentum(size_t group) const { return options(group).momentum; }
-
-void SGD::set_lr(size_t group, double lr) {
-  check_group(group, "set_lr");
-  SgdOptions o = options_[group];
-  o.lr = lr;
-  validate(o, group_where(group));
-  options_[group] = o;
-}
-
-void SGD::set_momentum(size_t group, double momentum) {
-  check_group(group, "set_momentum");
-  SgdOptions o = options_[group];
-  o.momentum = momentum;
-  validate(o, group_where(group));
-  options_[group] = o;
-}
-
-std::map<std::string, double> SGD::hyperparameters(size_t group) const {
-  const SgdOptions& o = options_.at(group);
-  return {{"lr", o.lr},
-          {"momentum", o.momentum},
-          {"dampening", o.dampening},
-          {"weight_decay", o.weight_decay},
-          {"nesterov", o.nesterov ? 1.0 : 0.0}};
-}
-
-namespace {
-SgdOptions from_map(const std::map<std::string, double>& h) {
-  return SgdOptions{h.at("lr"), h.at("momentum"), h.at("dampening"), h.at("weight_decay"), h.at("nesterov") != 0};
-}
-}  // namespace
-
-void SGD::check_hyperparameters(const std::map<std::string, double>& h, const std::string& where) const {
-  const double n = h.at("nesterov");
-  require(n == 0 || n == 1, where, "nesterov must be 0 or 1, got " + num(n));
-  validate(from_map(h), where);
-}
-
-void SGD::set_hyperparameters(size_t group, const std::map<std::string, double>& h) {
-  options_.at(group) = from_map(h);
 }
 
 void SGD::update(size_t group, const std::vector<size_t>& slots) {

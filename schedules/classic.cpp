@@ -10,28 +10,17 @@ namespace cyclone::schedules {
 
 using detail::fmt;
 
-namespace {
-
-// Base learning rates for one schedule: expanded to the group count and checked positive.
-std::vector<double> base_lrs(std::string_view where, const PerGroup& lr, size_t num_groups) {
-  std::string what = std::string(where) + ": lr";
-  std::vector<double> lrs = lr.expand(num_groups, what);
-  detail::require_all_positive(lrs, where, "lr");
-  return lrs;
-}
-
-}  // namespace
-
 Constant::Constant(PerGroup lr, size_t num_groups)
-    : lrs_(base_lrs("Constant", lr, resolve_num_groups("Constant", num_groups, {{"lr", &lr}}))) {}
+    : Schedule("Constant", num_groups, {{"lr", &lr}}),
+      lrs_(expand_positive(lr, "lr")) {}
 
 std::string Constant::describe() const { return "const(lr=" + fmt(lrs_) + ")"; }
 
 Value Constant::value_at(int64_t, size_t group) const { return {lrs_[group], std::nullopt}; }
 
 StepDecay::StepDecay(PerGroup lr, int64_t step_size, double gamma, size_t num_groups)
-    : lrs_(base_lrs("StepDecay", lr,
-                    resolve_num_groups("StepDecay", num_groups, {{"lr", &lr}}))),
+    : Schedule("StepDecay", num_groups, {{"lr", &lr}}),
+      lrs_(expand_positive(lr, "lr")),
       step_size_(step_size),
       gamma_(gamma) {
   detail::require_at_least(step_size, 1, "StepDecay", "step_size");
@@ -49,8 +38,8 @@ Value StepDecay::value_at(int64_t step, size_t group) const {
 
 MultiStep::MultiStep(PerGroup lr, std::vector<int64_t> milestones, double gamma,
                      size_t num_groups)
-    : lrs_(base_lrs("MultiStep", lr,
-                    resolve_num_groups("MultiStep", num_groups, {{"lr", &lr}}))),
+    : Schedule("MultiStep", num_groups, {{"lr", &lr}}),
+      lrs_(expand_positive(lr, "lr")),
       milestones_(std::move(milestones)),
       gamma_(gamma) {
   detail::require_positive(gamma, "MultiStep", "gamma");
@@ -75,8 +64,8 @@ Value MultiStep::value_at(int64_t step, size_t group) const {
 }
 
 Exponential::Exponential(PerGroup lr, double gamma, size_t num_groups)
-    : lrs_(base_lrs("Exponential", lr,
-                    resolve_num_groups("Exponential", num_groups, {{"lr", &lr}}))),
+    : Schedule("Exponential", num_groups, {{"lr", &lr}}),
+      lrs_(expand_positive(lr, "lr")),
       gamma_(gamma) {
   detail::require_positive(gamma, "Exponential", "gamma");
 }
@@ -91,11 +80,11 @@ Value Exponential::value_at(int64_t step, size_t group) const {
 
 Polynomial::Polynomial(PerGroup lr, int64_t total_steps, double power, PerGroup end_lr,
                        size_t num_groups)
-    : total_(total_steps), power_(power) {
-  size_t n = resolve_num_groups("Polynomial", num_groups, {{"lr", &lr}, {"end_lr", &end_lr}});
-  lrs_ = base_lrs("Polynomial", lr, n);
-  end_lrs_ = end_lr.expand(n, "Polynomial: end_lr");
-  detail::require_all_nonnegative(end_lrs_, "Polynomial", "end_lr");
+    : Schedule("Polynomial", num_groups, {{"lr", &lr}, {"end_lr", &end_lr}}),
+      lrs_(expand_positive(lr, "lr")),
+      end_lrs_(expand_nonnegative(end_lr, "end_lr")),
+      total_(total_steps),
+      power_(power) {
   detail::require_at_least(total_steps, 1, "Polynomial", "total_steps");
   detail::require_positive(power, "Polynomial", "power");
 }
@@ -113,7 +102,8 @@ Value Polynomial::value_at(int64_t step, size_t group) const {
 
 Linear::Linear(PerGroup lr, double start_factor, double end_factor, int64_t total_iters,
                size_t num_groups)
-    : lrs_(base_lrs("Linear", lr, resolve_num_groups("Linear", num_groups, {{"lr", &lr}}))),
+    : Schedule("Linear", num_groups, {{"lr", &lr}}),
+      lrs_(expand_positive(lr, "lr")),
       start_(start_factor),
       end_(end_factor),
       total_iters_(total_iters) {
@@ -136,12 +126,10 @@ Value Linear::value_at(int64_t step, size_t group) const {
 
 CosineAnnealing::CosineAnnealing(PerGroup lr, int64_t t_max, PerGroup eta_min,
                                  size_t num_groups)
-    : t_max_(t_max) {
-  size_t n = resolve_num_groups("CosineAnnealing", num_groups,
-                                {{"lr", &lr}, {"eta_min", &eta_min}});
-  lrs_ = base_lrs("CosineAnnealing", lr, n);
-  eta_mins_ = eta_min.expand(n, "CosineAnnealing: eta_min");
-  detail::require_all_nonnegative(eta_mins_, "CosineAnnealing", "eta_min");
+    : Schedule("CosineAnnealing", num_groups, {{"lr", &lr}, {"eta_min", &eta_min}}),
+      lrs_(expand_positive(lr, "lr")),
+      eta_mins_(expand_nonnegative(eta_min, "eta_min")),
+      t_max_(t_max) {
   detail::require_at_least(t_max, 1, "CosineAnnealing", "t_max");
 }
 

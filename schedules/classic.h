@@ -26,7 +26,6 @@ class Constant final : public Schedule {
   explicit Constant(PerGroup lr, size_t num_groups = 0);
   // Constant({0.1, 0.01}): one lr per group (without this, the braces are ambiguous).
   Constant(std::initializer_list<double> lrs) : Constant(PerGroup(lrs)) {}
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
 
  protected:
@@ -40,7 +39,6 @@ class Constant final : public Schedule {
 class StepDecay final : public Schedule {
  public:
   StepDecay(PerGroup lr, int64_t step_size, double gamma = 0.1, size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
 
  protected:
@@ -58,7 +56,6 @@ class MultiStep final : public Schedule {
  public:
   MultiStep(PerGroup lr, std::vector<int64_t> milestones, double gamma = 0.1,
             size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
 
  protected:
@@ -74,7 +71,6 @@ class MultiStep final : public Schedule {
 class Exponential final : public Schedule {
  public:
   Exponential(PerGroup lr, double gamma, size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
 
  protected:
@@ -92,7 +88,6 @@ class Polynomial final : public Schedule {
  public:
   Polynomial(PerGroup lr, int64_t total_steps, double power = 1.0, PerGroup end_lr = 0.0,
              size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return total_; }
 
@@ -114,7 +109,6 @@ class Linear final : public Schedule {
  public:
   Linear(PerGroup lr, double start_factor = 1.0 / 3, double end_factor = 1.0,
          int64_t total_iters = 5, size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return total_iters_; }
 
@@ -134,7 +128,6 @@ class Linear final : public Schedule {
 class CosineAnnealing final : public Schedule {
  public:
   CosineAnnealing(PerGroup lr, int64_t t_max, PerGroup eta_min = 0.0, size_t num_groups = 0);
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return t_max_; }
 

@@ -17,34 +17,44 @@ void require_child(const SchedulePtr& child, std::string_view where) {
   if (!child) throw std::invalid_argument(std::string(where) + ": child schedule is null");
 }
 
+// The child's group count, once it is known to exist.
+size_t child_groups(const SchedulePtr& child, std::string_view where) {
+  require_child(child, where);
+  return child->num_groups();
+}
+
+// Checks Sequential's arguments; returns the children's common group count.
+size_t sequential_groups(const std::vector<SchedulePtr>& children, const std::vector<int64_t>& milestones) {
+  if (children.empty()) throw std::invalid_argument("Sequential: needs at least one schedule");
+  if (milestones.size() + 1 != children.size()) {
+    throw std::invalid_argument("Sequential: needs one milestone fewer than schedules, got " +
+                                std::to_string(children.size()) + " schedules and " +
+                                std::to_string(milestones.size()) + " milestones");
+  }
+  for (size_t i = 0; i < children.size(); ++i) {
+    require_child(children[i], "Sequential");
+    if (children[i]->num_groups() != children[0]->num_groups()) {
+      throw std::invalid_argument(
+          "Sequential: group count mismatch: schedule " + std::to_string(i) + " (" +
+          children[i]->describe() + ") has " + std::to_string(children[i]->num_groups()) +
+          " groups but schedule 0 has " + std::to_string(children[0]->num_groups()));
+    }
+  }
+  for (size_t i = 0; i < milestones.size(); ++i) {
+    if (milestones[i] < 1 || (i > 0 && milestones[i] <= milestones[i - 1])) {
+      throw std::invalid_argument("Sequential: milestones must be >= 1 and strictly "
+                                  "increasing, got " + detail::fmt_int_list(milestones));
+    }
+  }
+  return children[0]->num_groups();
+}
+
 }  // namespace
 
 Sequential::Sequential(std::vector<SchedulePtr> children, std::vector<int64_t> milestones)
-    : children_(std::move(children)), milestones_(std::move(milestones)) {
-  if (children_.empty()) throw std::invalid_argument("Sequential: needs at least one schedule");
-  if (milestones_.size() + 1 != children_.size()) {
-    throw std::invalid_argument("Sequential: needs one milestone fewer than schedules, got " +
-                                std::to_string(children_.size()) + " schedules and " +
-                                std::to_string(milestones_.size()) + " milestones");
-  }
-  for (size_t i = 0; i < children_.size(); ++i) {
-    require_child(children_[i], "Sequential");
-    if (children_[i]->num_groups() != children_[0]->num_groups()) {
-      throw std::invalid_argument(
-          "Sequential: group count mismatch: schedule " + std::to_string(i) + " (" +
-          children_[i]->describe() + ") has " + std::to_string(children_[i]->num_groups()) +
-          " groups but schedule 0 has " + std::to_string(children_[0]->num_groups()));
-    }
-  }
-  for (size_t i = 0; i < milestones_.size(); ++i) {
-    if (milestones_[i] < 1 || (i > 0 && milestones_[i] <= milestones_[i - 1])) {
-      throw std::invalid_argument("Sequential: milestones must be >= 1 and strictly "
-                                  "increasing, got " + detail::fmt_int_list(milestones_));
-    }
-  }
-}
-
-size_t Sequential::num_groups() const { return children_[0]->num_groups(); }
+    : Schedule("Sequential", sequential_groups(children, milestones)),
+      children_(std::move(children)),
+      milestones_(std::move(milestones)) {}
 
 std::string Sequential::describe() const {
   std::string s = "sequential(";
@@ -73,8 +83,10 @@ Value Sequential::value_at(int64_t step, size_t group) const {
 }
 
 Warmup::Warmup(SchedulePtr child, int64_t warmup_steps, double start_factor)
-    : child_(std::move(child)), warmup_steps_(warmup_steps), start_factor_(start_factor) {
-  require_child(child_, "Warmup");
+    : Schedule("Warmup", child_groups(child, "Warmup")),
+      child_(std::move(child)),
+      warmup_steps_(warmup_steps),
+      start_factor_(start_factor) {
   detail::require_at_least(warmup_steps, 1, "Warmup", "warmup_steps");
   detail::require_in_closed(start_factor, 0.0, 1.0, "Warmup", "start_factor");
 }
@@ -99,7 +111,7 @@ Value Warmup::value_at(int64_t step, size_t group) const {
 }
 
 GroupScale::GroupScale(SchedulePtr child, std::vector<double> multipliers)
-    : child_(std::move(child)), multipliers_(std::move(multipliers)) {
+    : Schedule("GroupScale", multipliers.size()), child_(std::move(child)), multipliers_(std::move(multipliers)) {
   require_child(child_, "GroupScale");
   if (multipliers_.empty()) throw std::invalid_argument("GroupScale: multipliers is empty");
   detail::require_all_positive(multipliers_, "GroupScale", "multipliers");

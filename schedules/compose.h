@@ -27,7 +27,6 @@ class Sequential final : public Schedule {
  public:
   Sequential(std::vector<SchedulePtr> children, std::vector<int64_t> milestones);
 
-  size_t num_groups() const override;
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override;
 
@@ -52,7 +51,6 @@ class Warmup final : public Schedule {
  public:
   Warmup(SchedulePtr child, int64_t warmup_steps, double start_factor);
 
-  size_t num_groups() const override { return child_->num_groups(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override;
 
@@ -72,7 +70,6 @@ class GroupScale final : public Schedule {
  public:
   GroupScale(SchedulePtr child, std::vector<double> multipliers);
 
-  size_t num_groups() const override { return multipliers_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return child_->total_steps(); }
 

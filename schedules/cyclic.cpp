@@ -39,25 +39,25 @@ std::string to_string(ScaleMode mode) {
 }
 
 Cyclic::Cyclic(CyclicOptions o)
-    : up_(o.step_size_up),
+    : Schedule("Cyclic", o.num_groups,
+               o.cycle_momentum ? std::initializer_list<NamedPerGroup>{{"base_lr", &o.base_lr},
+                                                                       {"max_lr", &o.max_lr},
+                                                                       {"base_momentum", &o.base_momentum},
+                                                                       {"max_momentum", &o.max_momentum}}
+                                : std::initializer_list<NamedPerGroup>{{"base_lr", &o.base_lr}, {"max_lr", &o.max_lr}}),
+      base_lrs_(expand(o.base_lr, "base_lr")),
+      max_lrs_(expand(o.max_lr, "max_lr")),
+      up_(o.step_size_up),
       down_(o.step_size_down.value_or(o.step_size_up)),
       mode_(o.mode),
       gamma_(o.gamma),
       scale_fn_(std::move(o.scale_fn)),
       scale_mode_(o.scale_mode),
       cycle_momentum_(o.cycle_momentum) {
-  const char* w = "Cyclic";
-  std::initializer_list<NamedPerGroup> lists = {{"base_lr", &o.base_lr}, {"max_lr", &o.max_lr}};
-  std::initializer_list<NamedPerGroup> all = {{"base_lr", &o.base_lr},
-                                              {"max_lr", &o.max_lr},
-                                              {"base_momentum", &o.base_momentum},
-                                              {"max_momentum", &o.max_momentum}};
-  size_t n = resolve_num_groups(w, o.num_groups, o.cycle_momentum ? all : lists);
-  base_lrs_ = o.base_lr.expand(n, "Cyclic: base_lr");
-  max_lrs_ = o.max_lr.expand(n, "Cyclic: max_lr");
+  const std::string& w = name();
   detail::require_all_positive(base_lrs_, w, "base_lr");
   detail::require_all_positive(max_lrs_, w, "max_lr");
-  for (size_t g = 0; g < n; ++g) {
+  for (size_t g = 0; g < num_groups(); ++g) {
     if (max_lrs_[g] < base_lrs_[g]) {
       throw std::invalid_argument("Cyclic: max_lr must be >= base_lr, got max_lr " +
                                   fmt(max_lrs_[g]) + " < base_lr " + fmt(base_lrs_[g]) +
@@ -80,10 +80,8 @@ Cyclic::Cyclic(CyclicOptions o)
     scale_mode_ = ScaleMode::iterations;
   }
   if (cycle_momentum_) {
-    base_moms_ = o.base_momentum.expand(n, "Cyclic: base_momentum");
-    max_moms_ = o.max_momentum.expand(n, "Cyclic: max_momentum");
-    detail::require_all_in_closed(base_moms_, 0.0, 1.0, w, "base_momentum");
-    detail::require_all_in_closed(max_moms_, 0.0, 1.0, w, "max_momentum");
+    base_moms_ = expand_in_closed(o.base_momentum, 0.0, 1.0, "base_momentum");
+    max_moms_ = expand_in_closed(o.max_momentum, 0.0, 1.0, "max_momentum");
   }
 }
 

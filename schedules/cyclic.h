@@ -61,7 +61,6 @@ class Cyclic final : public Schedule {
  public:
   explicit Cyclic(CyclicOptions options);
 
-  size_t num_groups() const override { return base_lrs_.size(); }
   std::string describe() const override;
 
   // Steps in one full cycle (up + down), and the 1-based cycle number of a step.

@@ -64,9 +64,9 @@ std::vector<double> sweep_lrs(const SweepOptions& o) {
 }
 
 LrSweep::LrSweep(SweepOptions options, size_t num_groups)
-    : options_(options), num_groups_(num_groups) {
+    : Schedule("LrSweep", num_groups), options_(options) {
   validate_sweep(options_);
-  if (num_groups_ == 0) throw std::invalid_argument("LrSweep: num_groups must be >= 1");
+  if (num_groups == 0) throw std::invalid_argument("LrSweep: num_groups must be >= 1");
 }
 
 std::string LrSweep::describe() const {

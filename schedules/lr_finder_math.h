@@ -41,7 +41,6 @@ std::vector<double> sweep_lrs(const SweepOptions& options);
 class LrSweep final : public Schedule {
  public:
   explicit LrSweep(SweepOptions options, size_t num_groups = 1);
-  size_t num_groups() const override { return num_groups_; }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return options_.num_it; }
 
@@ -50,7 +49,6 @@ class LrSweep final : public Schedule {
 
  private:
   SweepOptions options_;
-  size_t num_groups_;
 };
 
 // Exponential moving average of the loss with bias correction (fastai AvgSmoothLoss), and the

@@ -33,21 +33,20 @@ OneCycleOptions fastai_one_cycle(PerGroup max_lr, int64_t total_steps) {
 }
 
 OneCycle::OneCycle(OneCycleOptions o)
-    : total_(o.total_steps),
+    : Schedule("OneCycle", o.num_groups,
+               o.cycle_momentum ? std::initializer_list<NamedPerGroup>{{"max_lr", &o.max_lr},
+                                                                       {"base_momentum", &o.base_momentum},
+                                                                       {"max_momentum", &o.max_momentum}}
+                                : std::initializer_list<NamedPerGroup>{{"max_lr", &o.max_lr}}),
+      max_lrs_(expand_positive(o.max_lr, "max_lr")),
+      total_(o.total_steps),
       pct_start_(o.pct_start),
       div_(o.div_factor),
       final_div_(o.final_div_factor),
       anneal_(o.anneal),
       three_phase_(o.three_phase),
       cycle_momentum_(o.cycle_momentum) {
-  const char* w = "OneCycle";
-  std::initializer_list<NamedPerGroup> lrs_only = {{"max_lr", &o.max_lr}};
-  std::initializer_list<NamedPerGroup> all = {{"max_lr", &o.max_lr},
-                                              {"base_momentum", &o.base_momentum},
-                                              {"max_momentum", &o.max_momentum}};
-  size_t n = resolve_num_groups(w, o.num_groups, o.cycle_momentum ? all : lrs_only);
-  max_lrs_ = o.max_lr.expand(n, "OneCycle: max_lr");
-  detail::require_all_positive(max_lrs_, w, "max_lr");
+  const std::string& w = name();
   detail::require_at_least(total_, 1, w, "total_steps");
   if (!(pct_start_ > 0 && pct_start_ < 1)) {
     throw std::invalid_argument("OneCycle: pct_start must be in (0, 1), got " + fmt(pct_start_));
@@ -60,10 +59,8 @@ OneCycle::OneCycle(OneCycleOptions o)
   detail::require_positive(div_, w, "div_factor");
   detail::require_positive(final_div_, w, "final_div_factor");
   if (cycle_momentum_) {
-    base_moms_ = o.base_momentum.expand(n, "OneCycle: base_momentum");
-    max_moms_ = o.max_momentum.expand(n, "OneCycle: max_momentum");
-    detail::require_all_in_closed(base_moms_, 0.0, 1.0, w, "base_momentum");
-    detail::require_all_in_closed(max_moms_, 0.0, 1.0, w, "max_momentum");
+    base_moms_ = expand_in_closed(o.base_momentum, 0.0, 1.0, "base_momentum");
+    max_moms_ = expand_in_closed(o.max_momentum, 0.0, 1.0, "max_momentum");
   }
   const double T = static_cast<double>(total_);
   const double e1 = static_cast<double>(pct_start_ * T) - 1;  // as PyTorch: float(pct*T) - 1

@@ -59,7 +59,6 @@ class OneCycle final : public Schedule {
  public:
   explicit OneCycle(OneCycleOptions options);
 
-  size_t num_groups() const override { return max_lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return total_; }
 

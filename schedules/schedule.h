@@ -4,10 +4,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "schedules/per_group.h"
 
 namespace cyclone::schedules {
 
@@ -39,7 +43,7 @@ class Schedule {
   std::vector<Value> at_all_groups(int64_t step) const;
 
   // Number of parameter groups the schedule was built for.
-  virtual size_t num_groups() const = 0;
+  size_t num_groups() const { return num_groups_; }
 
   // One line naming the schedule and its parameters, e.g. "exp(lr=0.1, gamma=0.9)".
   virtual std::string describe() const = 0;
@@ -48,8 +52,28 @@ class Schedule {
   virtual std::optional<int64_t> total_steps() const { return std::nullopt; }
 
  protected:
+  // `name` starts every argument error ("OneCycle: max_lr ..."). The group count is
+  // `num_groups` as given, or resolved from the requested count and the per-group arguments
+  // that have lists (resolve_num_groups in schedules/per_group.h).
+  Schedule(std::string name, size_t num_groups) : name_(std::move(name)), num_groups_(num_groups) {}
+  Schedule(std::string name, size_t requested, std::initializer_list<NamedPerGroup> lists)
+      : Schedule(name, resolve_num_groups(name, requested, lists)) {}
+
   // The schedule itself. Called by at() with 0 <= step and group < num_groups().
   virtual Value value_at(int64_t step, size_t group) const = 0;
+
+  // A per-group argument as num_groups() values, optionally checked; errors name the schedule
+  // and `key`, e.g. "SGDR: lr must be > 0".
+  std::vector<double> expand(const PerGroup& v, std::string_view key) const;
+  std::vector<double> expand_positive(const PerGroup& v, std::string_view key) const;
+  std::vector<double> expand_nonnegative(const PerGroup& v, std::string_view key) const;
+  std::vector<double> expand_in_closed(const PerGroup& v, double lo, double hi, std::string_view key) const;
+
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  size_t num_groups_;
 };
 
 using SchedulePtr = std::shared_ptr<const Schedule>;

@@ -35,10 +35,12 @@ int64_t cycle_len_from_epochs(double epochs, int64_t steps_per_epoch) {
 }
 
 SGDR::SGDR(SGDROptions o)
-    : cycle_len_(o.cycle_len), cycle_mult_(o.cycle_mult), num_cycles_(o.num_cycles) {
-  size_t n = resolve_num_groups("SGDR", o.num_groups, {{"lr", &o.lr}, {"eta_min", &o.eta_min}});
-  lrs_ = o.lr.expand(n, "SGDR: lr");
-  eta_mins_ = o.eta_min.expand(n, "SGDR: eta_min");
+    : Schedule("SGDR", o.num_groups, {{"lr", &o.lr}, {"eta_min", &o.eta_min}}),
+      lrs_(expand(o.lr, "lr")),
+      eta_mins_(expand(o.eta_min, "eta_min")),
+      cycle_len_(o.cycle_len),
+      cycle_mult_(o.cycle_mult),
+      num_cycles_(o.num_cycles) {
   detail::require_all_positive(lrs_, "SGDR", "lr");
   detail::require_all_nonnegative(eta_mins_, "SGDR", "eta_min");
   detail::require_at_least(cycle_len_, 1, "SGDR", "cycle_len (T_0)");

@@ -48,7 +48,6 @@ class SGDR final : public Schedule {
  public:
   explicit SGDR(SGDROptions options);
 
-  size_t num_groups() const override { return lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override;
 

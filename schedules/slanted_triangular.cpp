@@ -10,12 +10,13 @@ namespace cyclone::schedules {
 using detail::fmt;
 
 SlantedTriangular::SlantedTriangular(SlantedTriangularOptions o)
-    : total_(o.total_steps), cut_(0), cut_frac_(o.cut_frac), ratio_(o.ratio) {
-  const char* w = "SlantedTriangular";
-  size_t n = resolve_num_groups(w, o.num_groups, {{"max_lr", &o.max_lr}});
-  max_lrs_ = o.max_lr.expand(n, "SlantedTriangular: max_lr");
-  detail::require_all_positive(max_lrs_, w, "max_lr");
-  detail::require_at_least(total_, 1, w, "total_steps");
+    : Schedule("SlantedTriangular", o.num_groups, {{"max_lr", &o.max_lr}}),
+      max_lrs_(expand_positive(o.max_lr, "max_lr")),
+      total_(o.total_steps),
+      cut_(0),
+      cut_frac_(o.cut_frac),
+      ratio_(o.ratio) {
+  detail::require_at_least(total_, 1, name(), "total_steps");
   if (!(cut_frac_ > 0 && cut_frac_ < 1)) {
     throw std::invalid_argument("SlantedTriangular: cut_frac must be in (0, 1), got " +
                                 fmt(cut_frac_));

@@ -30,7 +30,6 @@ class SlantedTriangular final : public Schedule {
  public:
   explicit SlantedTriangular(SlantedTriangularOptions options);
 
-  size_t num_groups() const override { return max_lrs_.size(); }
   std::string describe() const override;
   std::optional<int64_t> total_steps() const override { return total_; }
   // The step with the highest lr.

@@ -45,15 +45,17 @@ void check_equal(const Tensor& got, const Tensor& want, const std::string& what)
   CHECK_MESSAGE(bad == 0, bad << " of " << g.size() << " elements differ");
 }
 
-using Factory = std::function<std::unique_ptr<Optimizer>(const std::vector<ParamGroup>&)>;
+template <class G>
+using Factory = std::function<std::unique_ptr<Optimizer>(const std::vector<ParamGroupOf<G>>&)>;
 
 // Three steps of the same optimizer on CPU and CUDA copies of 70 tensors in two groups
 // (40 + 30: two launches and one), then every parameter and state buffer compared bit for bit.
-void check_cuda_equals_cpu(const Factory& make, GroupOptions second) {
+template <class G>
+void check_cuda_equals_cpu(const Factory<G>& make, G second) {
   std::vector<Tensor> cpu = odd_params(500), gpu = on_cuda(cpu);
   auto split = [&](const std::vector<Tensor>& ps) {
-    return std::vector<ParamGroup>{ParamGroup{{ps.begin(), ps.begin() + 40}, {}, "a"},
-                                   ParamGroup{{ps.begin() + 40, ps.end()}, second, "b"}};
+    return std::vector<ParamGroupOf<G>>{ParamGroupOf<G>{{ps.begin(), ps.begin() + 40}, {}, "a"},
+                                        ParamGroupOf<G>{{ps.begin() + 40, ps.end()}, second, "b"}};
   };
   auto opt_cpu = make(split(cpu)), opt_gpu = make(split(gpu));
   for (int t = 1; t <= 3; ++t) {
@@ -84,20 +86,20 @@ void check_cuda_equals_cpu(const Factory& make, GroupOptions second) {
 
 TEST_CASE("fused SGD, Adam and AdamW on 70 tensors: CUDA = CPU bit for bit" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
-  check_cuda_equals_cpu(
-      [](const std::vector<ParamGroup>& g) {
+  check_cuda_equals_cpu<SgdGroupOptions>(
+      [](const std::vector<SgdParamGroup>& g) {
         return std::make_unique<SGD>(g, SgdOptions{.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .weight_decay = 0.01});
       },
       {.lr = 0.05, .dampening = 0.0, .nesterov = true});
-  check_cuda_equals_cpu([](const std::vector<ParamGroup>& g) { return std::make_unique<SGD>(g, SgdOptions{.lr = 0.1}); },
+  check_cuda_equals_cpu<SgdGroupOptions>([](const std::vector<SgdParamGroup>& g) { return std::make_unique<SGD>(g, SgdOptions{.lr = 0.1}); },
                         {.weight_decay = 0.1});
-  check_cuda_equals_cpu(
-      [](const std::vector<ParamGroup>& g) {
+  check_cuda_equals_cpu<AdamGroupOptions>(
+      [](const std::vector<AdamParamGroup>& g) {
         return std::make_unique<Adam>(g, AdamOptions{.lr = 0.01, .weight_decay = 0.01, .amsgrad = true});
       },
       {.betas = std::make_pair(0.8, 0.99), .eps = 1e-6, .amsgrad = false});
-  check_cuda_equals_cpu(
-      [](const std::vector<ParamGroup>& g) { return std::make_unique<AdamW>(g, AdamWOptions{.lr = 0.01}); },
+  check_cuda_equals_cpu<AdamGroupOptions>(
+      [](const std::vector<AdamParamGroup>& g) { return std::make_unique<AdamW>(g, AdamWOptions{.lr = 0.01}); },
       {.weight_decay = 0.1, .amsgrad = true});
 }
 

@@ -22,6 +22,11 @@ Tensor synthetic_grad(const Tensor& p, int t, int i) {
   return from_vector(g, p.shape());
 }
 
+template <class G>
+constexpr bool has_betas = requires(G g) { g.betas; };
+template <class G>
+constexpr bool has_momentum = requires(G g) { g.momentum; };
+
 }  // namespace
 
 TEST_CASE("SGD and Adam reject invalid options, naming the option and the group") {
@@ -43,19 +48,17 @@ TEST_CASE("SGD and Adam reject invalid options, naming the option and the group"
   CHECK_THROWS_WITH_AS(Adam({p}, {.eps = -1e-8}), Contains("eps must be >= 0"), std::invalid_argument);
   // A group's own bad value names the group.
   Tensor q = param({3});
-  CHECK_THROWS_WITH_AS(SGD({ParamGroup{{p}, {}, "body"}, ParamGroup{{q}, {.lr = -1}, "head"}}, {.lr = 0.1}),
+  CHECK_THROWS_WITH_AS(SGD({SgdParamGroup{{p}, {}, "body"}, SgdParamGroup{{q}, {.lr = -1}, "head"}}, {.lr = 0.1}),
                        Contains("SGD: group 1 ('head'): lr must be >= 0"), std::invalid_argument);
-  // Options the optimizer does not read are errors, not silently ignored.
-  CHECK_THROWS_WITH_AS(SGD({ParamGroup{{p}, {.betas = std::make_pair(0.9, 0.99)}, ""}}), Contains("no betas"),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Adam({ParamGroup{{p}, {.momentum = 0.9}, ""}}), Contains("no momentum"),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(SGD(std::vector<ParamGroup>{}), Contains("empty list"), std::invalid_argument);
+  // Options the optimizer does not read cannot be set: each optimizer's group options are its own type.
+  static_assert(!has_betas<SgdGroupOptions> && has_betas<AdamGroupOptions>, "SGD has no betas");
+  static_assert(!has_momentum<AdamGroupOptions> && has_momentum<SgdGroupOptions>, "Adam has no momentum");
+  CHECK_THROWS_WITH_AS(SGD(std::vector<SgdParamGroup>{}), Contains("empty list"), std::invalid_argument);
 }
 
 TEST_CASE("parameters: one group each, float32 contiguous leaves") {
   Tensor a = param({1, 2}), b = zeros({3, 4});
-  CHECK_THROWS_WITH_AS(SGD({ParamGroup{{a}, {}, "body"}, ParamGroup{{b, a}, {}, "head"}}),
+  CHECK_THROWS_WITH_AS(SGD({SgdParamGroup{{a}, {}, "body"}, SgdParamGroup{{b, a}, {}, "head"}}),
                        Contains("group 1 ('head'): parameter 1 (shape [2]) already belongs to SGD: group 0 ('body')"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Adam({a, b, a}), Contains("parameter 2 (shape [2]) already belongs"), std::invalid_argument);
@@ -70,7 +73,7 @@ TEST_CASE("parameters: one group each, float32 contiguous leaves") {
 
 TEST_CASE("groups take the optimizer's defaults for every option they leave empty") {
   Tensor a = param({1}), b = param({2}), c = param({3});
-  SGD sgd({ParamGroup{{a}, {}, "body"}, ParamGroup{{b}, {.lr = 0.5, .nesterov = true}, "head"}},
+  SGD sgd({SgdParamGroup{{a}, {}, "body"}, SgdParamGroup{{b}, {.lr = 0.5, .nesterov = true}, "head"}},
           {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4});
   CHECK(sgd.options(0).lr == 0.1);
   CHECK(sgd.options(1).lr == 0.5);
@@ -87,7 +90,7 @@ TEST_CASE("groups take the optimizer's defaults for every option they leave empt
   CHECK(sgd.options(2).momentum == 0.5);
   CHECK(sgd.params(2)[0].impl() == c.impl());
 
-  Adam adam({ParamGroup{{a}, {.betas = std::make_pair(0.5, 0.9), .amsgrad = true}, ""}, ParamGroup{{b}, {}, ""}},
+  Adam adam({AdamParamGroup{{a}, {.betas = std::make_pair(0.5, 0.9), .amsgrad = true}, ""}, AdamParamGroup{{b}, {}, ""}},
             {.lr = 0.01, .eps = 1e-6});
   CHECK(adam.options(0).betas.first == 0.5);
   CHECK(adam.options(0).eps == 1e-6);
@@ -100,7 +103,7 @@ TEST_CASE("groups take the optimizer's defaults for every option they leave empt
 
 TEST_CASE("schedule setters: lr and momentum (SGD momentum, Adam beta1) per group") {
   Tensor a = param({1}), b = param({2});
-  SGD sgd({ParamGroup{{a}, {}, ""}, ParamGroup{{b}, {}, ""}}, {.lr = 0.1, .momentum = 0.9});
+  SGD sgd({SgdParamGroup{{a}, {}, ""}, SgdParamGroup{{b}, {}, ""}}, {.lr = 0.1, .momentum = 0.9});
   sgd.set_lr(1, 0.3);
   sgd.set_momentum(0, 0.85);
   CHECK(sgd.lr(0) == 0.1);
@@ -132,14 +135,14 @@ TEST_CASE("discriminative learning rates: lr_slice and make_param_groups") {
 
   Tensor a = param({1}), b = param({2}), c = param({3});
   const std::vector<LayerGroup> layers = {{"body", {a, b}}, {"head", {c}}};
-  SGD sgd(make_param_groups(layers, lr_slice(0.1, 2)), {.lr = 1.0, .momentum = 0.9});
+  SGD sgd(make_param_groups<SgdGroupOptions>(layers, lr_slice(0.1, 2)), {.lr = 1.0, .momentum = 0.9});
   CHECK(sgd.num_groups() == 2);
   CHECK(sgd.group_name(0) == "body");
   CHECK(sgd.params(0).size() == 2);
   CHECK(sgd.lr(0) == doctest::Approx(0.01));
   CHECK(sgd.lr(1) == 0.1);
   CHECK(sgd.momentum(0) == 0.9);
-  CHECK_THROWS_WITH_AS(make_param_groups(layers, {0.1, 0.2, 0.3}), Contains("2 layer groups but 3 learning rates"),
+  CHECK_THROWS_WITH_AS(make_param_groups<SgdGroupOptions>(layers, {0.1, 0.2, 0.3}), Contains("2 layer groups but 3 learning rates"),
                        std::invalid_argument);
 }
 
@@ -196,7 +199,7 @@ TEST_CASE("parameters without a gradient are skipped; zero_grad drops gradients"
 
 TEST_CASE("a bad gradient is reported before any parameter changes") {
   Tensor a = param({1.f}), b = param({1.f, 2.f});
-  SGD sgd({ParamGroup{{a}, {}, ""}, ParamGroup{{b}, {}, ""}}, {.lr = 0.1});
+  SGD sgd({SgdParamGroup{{a}, {}, ""}, SgdParamGroup{{b}, {}, ""}}, {.lr = 0.1});
   a.set_grad(param({1.f}));
   b.set_grad(param({1.f, 2.f, 3.f}));
   CHECK_THROWS_WITH_AS(sgd.step(), Contains("gradient of parameter 1 has shape [3] but the parameter has shape [2]"),

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "optim/adam.h"
@@ -122,31 +123,43 @@ inline double option(const std::map<std::string, std::string>& o, const std::str
   return std::stod(it->second);
 }
 
-inline optim::GroupOptions group_options(const std::map<std::string, std::string>& o) {
-  optim::GroupOptions g;
+// A group's options as PyTorch wrote them, typed for SGD (SgdGroupOptions) or Adam/AdamW
+// (AdamGroupOptions): only the keys the case gives are set.
+template <class G>
+G group_options(const std::map<std::string, std::string>& o) {
+  G g;
   auto opt = [&](const char* key) -> std::optional<double> {
     return o.count(key) ? std::optional<double>(option(o, key, 0)) : std::nullopt;
   };
   g.lr = opt("lr");
-  g.momentum = opt("momentum");
-  g.dampening = opt("dampening");
   g.weight_decay = opt("weight_decay");
-  g.eps = opt("eps");
-  if (o.count("nesterov")) g.nesterov = option(o, "nesterov", 0) != 0;
-  if (o.count("amsgrad")) g.amsgrad = option(o, "amsgrad", 0) != 0;
-  if (o.count("beta1")) g.betas = std::make_pair(option(o, "beta1", 0), option(o, "beta2", 0));
+  if constexpr (std::is_same_v<G, optim::SgdGroupOptions>) {
+    g.momentum = opt("momentum");
+    g.dampening = opt("dampening");
+    if (o.count("nesterov")) g.nesterov = option(o, "nesterov", 0) != 0;
+  } else {
+    g.eps = opt("eps");
+    if (o.count("amsgrad")) g.amsgrad = option(o, "amsgrad", 0) != 0;
+    if (o.count("beta1")) g.betas = std::make_pair(option(o, "beta1", 0), option(o, "beta2", 0));
+  }
   return g;
+}
+
+// The case's parameter groups, with options typed for group options G.
+template <class G>
+std::vector<optim::ParamGroupOf<G>> case_groups(const OptimCase& c, const std::vector<Tensor>& params) {
+  std::vector<optim::ParamGroupOf<G>> groups;
+  for (const auto& g : c.groups) {
+    optim::ParamGroupOf<G> pg;
+    for (size_t i : g.params) pg.params.push_back(params[i]);
+    pg.options = group_options<G>(g.options);
+    groups.push_back(pg);
+  }
+  return groups;
 }
 
 // The case's optimizer over `params`, grouped and configured as in PyTorch.
 inline std::unique_ptr<optim::Optimizer> make_optimizer(const OptimCase& c, const std::vector<Tensor>& params) {
-  std::vector<optim::ParamGroup> groups;
-  for (const auto& g : c.groups) {
-    optim::ParamGroup pg;
-    for (size_t i : g.params) pg.params.push_back(params[i]);
-    pg.options = group_options(g.options);
-    groups.push_back(pg);
-  }
   const auto& d = c.defaults;
   if (c.optimizer == "SGD") {
     optim::SgdOptions o;
@@ -155,7 +168,7 @@ inline std::unique_ptr<optim::Optimizer> make_optimizer(const OptimCase& c, cons
     o.dampening = option(d, "dampening", o.dampening);
     o.weight_decay = option(d, "weight_decay", o.weight_decay);
     o.nesterov = option(d, "nesterov", 0) != 0;
-    return std::make_unique<optim::SGD>(groups, o);
+    return std::make_unique<optim::SGD>(case_groups<optim::SgdGroupOptions>(c, params), o);
   }
   auto fill = [&](auto o) {
     o.lr = option(d, "lr", o.lr);
@@ -165,6 +178,7 @@ inline std::unique_ptr<optim::Optimizer> make_optimizer(const OptimCase& c, cons
     o.amsgrad = option(d, "amsgrad", 0) != 0;
     return o;
   };
+  const auto groups = case_groups<optim::AdamGroupOptions>(c, params);
   if (c.optimizer == "Adam") return std::make_unique<optim::Adam>(groups, fill(optim::AdamOptions{}));
   if (c.optimizer == "AdamW") return std::make_unique<optim::AdamW>(groups, fill(optim::AdamWOptions{}));
   throw std::runtime_error("optim fixture: unknown optimizer " + c.optimizer);

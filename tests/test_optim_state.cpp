@@ -25,8 +25,9 @@ std::vector<Tensor> fresh_params() {
           test::seeded_randn({2, 3}, 13).detach()};
 }
 
-std::vector<ParamGroup> two_groups(const std::vector<Tensor>& p, GroupOptions second) {
-  return {ParamGroup{{p[0]}, {}, "body"}, ParamGroup{{p[1], p[2]}, second, "head"}};
+template <class G>
+std::vector<ParamGroupOf<G>> two_groups(const std::vector<Tensor>& p, G second) {
+  return {ParamGroupOf<G>{{p[0]}, {}, "body"}, ParamGroupOf<G>{{p[1], p[2]}, second, "head"}};
 }
 
 // Steps t = first..last; parameter 2 gets no gradient on even steps.
@@ -75,21 +76,21 @@ void check_resume(const Factory& make) {
 
 TEST_CASE("state_dict round trip resumes exactly (SGD nesterov, Adam amsgrad, AdamW)") {
   check_resume([](const std::vector<Tensor>& p) {
-    return std::make_unique<SGD>(two_groups(p, {.lr = 0.02, .weight_decay = 0.1}),
+    return std::make_unique<SGD>(two_groups<SgdGroupOptions>(p, {.lr = 0.02, .weight_decay = 0.1}),
                                  SgdOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
   });
   check_resume([](const std::vector<Tensor>& p) {
-    return std::make_unique<Adam>(two_groups(p, {.weight_decay = 0.1, .amsgrad = false}),
+    return std::make_unique<Adam>(two_groups<AdamGroupOptions>(p, {.weight_decay = 0.1, .amsgrad = false}),
                                   AdamOptions{.lr = 0.01, .weight_decay = 0.01, .amsgrad = true});
   });
   check_resume([](const std::vector<Tensor>& p) {
-    return std::make_unique<AdamW>(two_groups(p, {.lr = 0.005}), AdamWOptions{.lr = 0.01});
+    return std::make_unique<AdamW>(two_groups<AdamGroupOptions>(p, {.lr = 0.005}), AdamWOptions{.lr = 0.01});
   });
 }
 
 TEST_CASE("state_dict holds named copies of every buffer, step and group hyperparameter") {
   std::vector<Tensor> params = fresh_params();
-  Adam adam(two_groups(params, {.lr = 0.005, .amsgrad = true}), {.lr = 0.01});
+  Adam adam(two_groups<AdamGroupOptions>(params, {.lr = 0.005, .amsgrad = true}), {.lr = 0.01});
   run_steps(adam, params, 1, 3);
   const OptimizerState s = adam.state_dict();
   CHECK(s.scalars.at("num_groups") == 2);
@@ -113,7 +114,7 @@ TEST_CASE("state_dict holds named copies of every buffer, step and group hyperpa
 
 TEST_CASE("load_state_dict checks counts, keys, values and shapes before changing anything") {
   std::vector<Tensor> params = fresh_params();
-  SGD sgd(two_groups(params, {}), {.lr = 0.1, .momentum = 0.9});
+  SGD sgd(two_groups<SgdGroupOptions>(params, {}), {.lr = 0.1, .momentum = 0.9});
   run_steps(sgd, params, 1, 2);
   const OptimizerState good = sgd.state_dict();
 
@@ -151,7 +152,7 @@ TEST_CASE("load_state_dict checks counts, keys, values and shapes before changin
 
   // An Adam state must be complete for its group's settings.
   std::vector<Tensor> p2 = fresh_params();
-  Adam adam(two_groups(p2, {}), {.lr = 0.01, .amsgrad = true});
+  Adam adam(two_groups<AdamGroupOptions>(p2, {}), {.lr = 0.01, .amsgrad = true});
   run_steps(adam, p2, 1, 1);
   OptimizerState partial = adam.state_dict();
   partial.tensors.erase("state.0.max_exp_avg_sq");

@@ -41,35 +41,23 @@ std::vector<nn::LayerGroup> Learner::layer_groups() const {
 size_t Learner::num_groups() const { return layer_groups().size(); }
 
 std::unique_ptr<optim::Optimizer> Learner::make_optimizer(const std::vector<double>& lrs) const {
-  std::vector<optim::ParamGroup> groups;
-  const auto layers = layer_groups();
-  for (size_t g = 0; g < layers.size(); ++g) {
-    optim::ParamGroup pg;
-    pg.name = layers[g].name;
-    pg.params = layers[g].parameters();
-    pg.options.lr = lrs[g];
-    groups.push_back(pg);
+  std::vector<optim::LayerGroup> layers;
+  for (const nn::LayerGroup& l : layer_groups()) layers.push_back({l.name, l.parameters()});
+  switch (opts_.opt) {
+    case optim::OptimizerKind::sgd: {
+      const optim::SgdOptions o{.momentum = opts_.momentum, .weight_decay = opts_.weight_decay, .nesterov = opts_.nesterov};
+      return std::make_unique<optim::SGD>(optim::make_param_groups<optim::SgdGroupOptions>(layers, lrs), o);
+    }
+    case optim::OptimizerKind::adam: {
+      const optim::AdamOptions o{.betas = {opts_.momentum, opts_.beta2}, .weight_decay = opts_.weight_decay};
+      return std::make_unique<optim::Adam>(optim::make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
+    }
+    case optim::OptimizerKind::adamw: {
+      const optim::AdamWOptions o{.betas = {opts_.momentum, opts_.beta2}, .weight_decay = opts_.weight_decay};
+      return std::make_unique<optim::AdamW>(optim::make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
+    }
   }
-  if (opts_.opt == "sgd") {
-    optim::SgdOptions o;
-    o.momentum = opts_.momentum;
-    o.weight_decay = opts_.weight_decay;
-    o.nesterov = opts_.nesterov;
-    return std::make_unique<optim::SGD>(groups, o);
-  }
-  if (opts_.opt == "adam") {
-    optim::AdamOptions o;
-    o.betas = {opts_.momentum, opts_.beta2};
-    o.weight_decay = opts_.weight_decay;
-    return std::make_unique<optim::Adam>(groups, o);
-  }
-  if (opts_.opt == "adamw") {
-    optim::AdamWOptions o;
-    o.betas = {opts_.momentum, opts_.beta2};
-    o.weight_decay = opts_.weight_decay;
-    return std::make_unique<optim::AdamW>(groups, o);
-  }
-  throw std::invalid_argument("unknown optimizer '" + opts_.opt + "' (expected sgd, adam or adamw)");
+  throw std::invalid_argument("unknown optimizer kind");
 }
 
 void Learner::freeze_to(int64_t n) {

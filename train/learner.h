@@ -10,6 +10,7 @@
 
 #include "nn/models/model.h"
 #include "optim/optimizer.h"
+#include "optim/optimizer_kind.h"
 #include "schedules/schedule.h"
 #include "train/callback.h"
 #include "train/data_loader.h"
@@ -17,7 +18,7 @@
 namespace cyclone::train {
 
 struct LearnerOptions {
-  std::string opt = "sgd";        // sgd | adam | adamw
+  optim::OptimizerKind opt = optim::OptimizerKind::sgd;
   double momentum = 0.9;          // SGD momentum / Adam beta1 when no schedule sets it
   double beta2 = 0.99;
   double weight_decay = 5e-4;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "common.h"
 #include "autograd/node.h"
@@ -89,30 +90,6 @@ Runner add_lr_find(CLI::App& app) {
   };
 }
 
-schedules::SchedulePtr build_schedule(const std::string& name, double lr, int64_t epochs, int64_t steps,
-                                      double cycle_len, int64_t cycle_mult, const std::string& extra) {
-  schedules::ScheduleOptions o = schedules::ScheduleOptions::parse(extra);
-  auto def = [&](const std::string& k, double v) {
-    if (!o.has(k)) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.17g", v);
-      o.set(k, buf);
-    }
-  };
-  const double total = double(epochs * steps);
-  if (name == "onecycle") { def("max_lr", lr); def("total_steps", total); }
-  else if (name == "sgdr") { def("lr", lr); def("cycle_len", cycle_len); def("steps_per_epoch", double(steps)); def("cycle_mult", double(cycle_mult)); }
-  else if (name == "clr") { def("base_lr", lr / 4); def("max_lr", lr); def("step_size_up", std::max(1.0, std::round(steps * cycle_len / 2))); }
-  else if (name == "cosine") { def("lr", lr); def("t_max", total); }
-  else if (name == "step") { def("lr", lr); def("step_size", std::max(1.0, std::floor(total / 3))); }
-  else if (name == "multistep") { def("lr", lr); if (!o.has("milestones")) o.set("milestones", std::to_string(int64_t(total / 2)) + "," + std::to_string(int64_t(total * 3 / 4))); }
-  else if (name == "exp") { def("lr", lr); def("gamma", std::pow(0.01, 1.0 / std::max(1.0, total))); }
-  else if (name == "poly") { def("lr", lr); def("total_steps", total); }
-  else if (name == "slanted") { def("max_lr", lr); def("total_steps", total); }
-  else def("lr", lr);  // const, linear (and the factory's error for unknown names)
-  return schedules::make_schedule(name, o);
-}
-
 Runner add_train(CLI::App& app) {
   auto* sub = app.add_subcommand("train", "Train a model (optionally choosing the lr with the LR range test)");
   struct Args {
@@ -137,6 +114,7 @@ Runner add_train(CLI::App& app) {
   sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
   add_lr_find_options(*sub, a->find);
   return [c, a] {
+    const std::optional<double> given_lr = parse_lr("--lr", a->lr);
     Session s = make_session(*c, true);
     fs::create_directories(c->out);
     const std::string ckpt = c->out + "/checkpoint.npz", args_file = c->out + "/train_lr.txt";
@@ -148,27 +126,25 @@ Runner add_train(CLI::App& app) {
       if (!(in >> lr)) throw std::runtime_error("--resume: " + args_file + " is missing or unreadable");
       s.learner->load_checkpoint(ckpt);
       std::cout << "resuming from " << ckpt << " (lr " << lr << ")\n";
-    } else if (a->lr == "auto") {
+    } else if (given_lr) {
+      lr = *given_lr;
+    } else {
       const train::LrFindResult r = run_lr_find(s, *c, a->find);
       lr = r.suggestions.valley.lr;
       if (!(lr > 0) || !std::isfinite(lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
       std::cout << "using lr " << lr << " (valley suggestion)\n";
       j["lr_find"] = suggestions_json(r);
-    } else {
-      try {
-        lr = std::stod(a->lr);
-      } catch (const std::exception&) {
-        throw std::invalid_argument("--lr " + a->lr + ": expected a number or 'auto'");
-      }
-      if (!(lr > 0)) throw std::invalid_argument("--lr must be positive");
     }
     if (!a->resume) {
       std::ofstream out(args_file);
       out.precision(17);
       out << lr << "\n";
     }
-    const auto sched = build_schedule(a->schedule, lr, a->epochs, s.learner->train_loader().num_batches(), a->cycle_len,
-                                      a->cycle_mult, a->schedule_opts);
+    const schedules::FitShape shape{.lr = lr, .epochs = a->epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),
+                                    .cycle_len = a->cycle_len, .cycle_mult = a->cycle_mult};
+    schedules::ScheduleSpec spec = schedules::spec_for_fit(a->schedule, shape);
+    schedules::apply_schedule_options(spec, a->schedule_opts);
+    const auto sched = schedules::make_schedule(spec);
     const train::FitResult fit = s.learner->fit(a->epochs, sched);
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
     nn::save_weights(*s.model, save);

@@ -1,6 +1,8 @@
 // Data SPECs, device choice and Learner construction for the CLI.
 #include "common.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -13,6 +15,7 @@
 #include "data/synthetic.h"
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
+#include "optim/optimizer_kind.h"
 #include "tensor/rng.h"
 #include "tensor/threads.h"
 
@@ -47,6 +50,16 @@ void add_common(CLI::App& app, Common& c, bool training) {
         ->capture_default_str();
     app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
   }
+}
+
+std::optional<double> parse_lr(const std::string& option, const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  char* end = nullptr;
+  const double lr = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(lr) || !(lr > 0)) {
+    throw std::invalid_argument(option + " " + text + ": expected a positive number or 'auto'");
+  }
+  return lr;
 }
 
 Device pick_device(const std::string& name) {
@@ -145,6 +158,16 @@ std::string resolve_normalize(const Common& c, const DataPair& d) {
   return d.default_normalize;
 }
 
+namespace {
+optim::OptimizerKind parse_opt(const std::string& text) {
+  try {
+    return optim::parse_optimizer_kind(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--opt " + text + ": " + e.what());
+  }
+}
+}  // namespace
+
 Session make_session(const Common& c, bool need_train) {
   if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
     throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(c.label_smoothing));
@@ -153,6 +176,7 @@ Session make_session(const Common& c, bool need_train) {
     throw std::invalid_argument("--groups must be 0 (keep the model's) or at least 2, got " +
                                 std::to_string(c.layer_groups));
   }
+  const optim::OptimizerKind opt = parse_opt(c.opt);
   if (c.threads > 0) set_num_threads(c.threads);
   manual_seed(c.seed);
   Session s;
@@ -197,7 +221,7 @@ Session make_session(const Common& c, bool need_train) {
   auto valid = std::make_shared<train::DataLoader>(s.data.valid, vo);
   auto trainl = need_train ? std::make_shared<train::DataLoader>(s.data.train, lo) : valid;
   train::LearnerOptions opts;
-  opts.opt = c.opt;
+  opts.opt = opt;
   opts.weight_decay = c.wd;
   opts.momentum = c.momentum;
   opts.nesterov = c.nesterov;

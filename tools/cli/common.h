@@ -2,6 +2,7 @@
 // every subcommand takes, and building a Learner from them.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct Common {
   bool augment = true;
   bool json = false, quiet = false;
   int threads = 0;  // 0: all cores
-  std::string opt = "sgd";
+  std::string opt = "sgd";  // --opt as typed; make_session parses it into an optim::OptimizerKind
   double wd = 5e-4, momentum = 0.9;
   double label_smoothing = 0.0;
   int64_t layer_groups = 0;  // finetune --groups: merge the model's layer groups into this many
@@ -37,6 +38,10 @@ struct Common {
 };
 
 void add_common(CLI::App& app, Common& c, bool training);
+
+// The value of an "lr: 'auto' or a number" option such as --lr: empty for auto, else a positive
+// finite number. Throws std::invalid_argument naming the option and the value otherwise.
+std::optional<double> parse_lr(const std::string& option, const std::string& text);
 
 struct DataPair {
   std::shared_ptr<const data::ImageSet> train, valid;

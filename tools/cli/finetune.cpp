@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "common.h"
@@ -49,6 +50,7 @@ Runner add_finetune(CLI::App& app) {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
     if (a->ratio < 1) throw std::invalid_argument("finetune: --ratio must be >= 1");
+    const std::optional<double> given_lr = parse_lr("--lr", a->lr);
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
     json j{{"command", "finetune"}, {"model", c->model}, {"weights", c->weights}, {"device", s.device.str()}};
@@ -77,7 +79,10 @@ Runner add_finetune(CLI::App& app) {
     for (size_t i = 0; i < g; ++i) std::printf(" %s x%.3g", groups[i].name.c_str(), ratios[i]);
     std::printf("\n");
     double lr = 0;
-    if (a->lr == "auto") {
+    if (given_lr) {
+      lr = *given_lr;
+      std::printf("6. using lr %.3g\n", lr);
+    } else {
       train::LrFindOptions o;
       o.num_it = a->num_it;
       o.group_ratios = ratios;
@@ -87,14 +92,6 @@ Runner add_finetune(CLI::App& app) {
       std::printf("6. lr_find again: valley %.3g (min/10 %.3g, steep %.3g); plot in %s/lr_find.png\n", lr,
                   r.suggestions.minimum.lr, r.suggestions.steepest.lr, c->out.c_str());
       j["lr_find"] = {{"valley", lr}, {"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}};
-    } else {
-      try {
-        lr = std::stod(a->lr);
-      } catch (const std::exception&) {
-        throw std::invalid_argument("--lr " + a->lr + ": expected a number or 'auto'");
-      }
-      if (!(lr > 0)) throw std::invalid_argument("--lr must be positive");
-      std::printf("6. using lr %.3g\n", lr);
     }
     std::vector<double> lrs;
     for (double r : ratios) lrs.push_back(lr * r);
