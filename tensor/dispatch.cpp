@@ -26,21 +26,6 @@ Tensor as_f32(const Tensor& t) { return t.dtype() == DType::f32 ? t : t.to(DType
 
 }  // namespace
 
-Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
-  const size_t n = std::max(a.size(), b.size());
-  Shape out(n, 1);
-  for (size_t i = 0; i < n; ++i) {
-    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
-    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    if (da != db && da != 1 && db != 1) {
-      throw std::invalid_argument(std::string(op) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
-                                  " cannot be broadcast together (dim " + std::to_string(i) + ")");
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
 kernels::Layout layout_of(const Tensor& t, const Shape& out_shape) {
   check_rank(out_shape, "layout");
   kernels::Layout l;

@@ -18,8 +18,6 @@ using kernels::UnaryOp;
 
 // Layout of `t` viewed with broadcasting as `out_shape`.
 kernels::Layout layout_of(const Tensor& t, const Shape& out_shape);
-// The broadcast of two shapes, or an error naming `op` and both shapes.
-Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Throws unless every defined tensor is on the same device; returns it.
 Device common_device(const std::vector<Tensor>& ts, const char* op);
 void check_dtype(const Tensor& t, DType want, const char* op, const char* arg);

@@ -1,6 +1,7 @@
 // Tensor metadata, host access, in-place fills/copies and the factories.
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -54,6 +55,21 @@ std::string shape_str(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
   return out + "]";
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& context) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw std::invalid_argument(context + ": shapes " + shape_str(a) + " and " + shape_str(b) +
+                                  " cannot be broadcast together (dim " + std::to_string(i) + ")");
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
 }
 
 const Shape& Tensor::shape() const { return req(impl_).shape; }

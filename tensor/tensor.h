@@ -117,6 +117,8 @@ class Tensor {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 std::string shape_str(const Shape& s);  // "[2, 3, 4]"
+// The numpy/PyTorch broadcast of two shapes, or an error naming `context` and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& context);
 
 // ---- factories ----
 Tensor empty(const Shape& shape, TensorOptions opts = {});

@@ -228,20 +228,6 @@ HostArray host_cast(const HostArray& a, bool to_float) {
   return out;
 }
 
-Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& context) {
-  const size_t r = std::max(a.size(), b.size());
-  Shape out(r);
-  for (size_t i = 0; i < r; ++i) {
-    const int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-    const int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da != db && da != 1 && db != 1) {
-      throw std::invalid_argument(context + ": shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
 namespace {
 // Strides of `s` seen from the broadcast shape `out` (0 along broadcast dims).
 Shape broadcast_strides(const Shape& s, const Shape& out) {

@@ -50,7 +50,4 @@ HostArray host_cast(const HostArray& a, bool to_float);
 // Broadcasting elementwise op: op is '+', '-', '*' or '/' (integer division truncates).
 HostArray host_binary(const HostArray& a, const HostArray& b, char op);
 
-// Broadcast shape of a and b (numpy rules); throws std::invalid_argument naming `context`.
-Shape broadcast_shapes(const Shape& a, const Shape& b, const std::string& context);
-
 }  // namespace cyclone::nn::onnx
