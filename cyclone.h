@@ -5,5 +5,6 @@
 #include "autograd/node.h"
 #include "tensor/allocator.h"
 #include "tensor/device.h"
+#include "tensor/gather.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
