@@ -8,3 +8,4 @@
 #include "tensor/gather.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
+#include "tensor/threads.h"

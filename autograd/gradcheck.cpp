@@ -7,7 +7,8 @@
 
 #include "autograd/functions.h"
 #include "autograd/node.h"
-#include "kernels/philox.h"
+#include "tensor/host_access.h"
+#include "tensor/rng.h"
 
 namespace cyclone {
 namespace {
@@ -29,7 +30,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   }
   Tensor y = f(inputs);
   std::vector<float> w(static_cast<size_t>(y.numel()));
-  for (size_t i = 0; i < w.size(); ++i) w[i] = kernels::philox_uniform(opts.seed, 0, static_cast<int64_t>(i)) * 2.f - 1.f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = philox_uniform(opts.seed, 0, static_cast<int64_t>(i)) * 2.f - 1.f;
   const Tensor wt = from_vector(w, y.shape());
   sum(mul(y, wt)).backward();
 
@@ -43,7 +44,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     if (!x.is_contiguous()) throw std::invalid_argument("gradcheck: inputs must be contiguous");
     const std::vector<float> analytic =
         x.grad().defined() ? x.grad().to_vector<float>() : std::vector<float>(static_cast<size_t>(x.numel()), 0.f);
-    float* p = x.data<float>();
+    const std::span<float> p = host_span<float>(x);
     for (int64_t i = 0; i < x.numel(); ++i) {
       const float orig = p[i];
       p[i] = orig + static_cast<float>(opts.eps);

@@ -1,7 +1,7 @@
 // GPU conv benchmark at every distinct ResNet-20 layer shape (batch 128, 3x3,
 // pad 1, no bias): forward, dgrad (input gradient) and wgrad (weight gradient) of
 // cyclone's path -- nn::functional::conv2d for the forward; for the backward the
-// same kernel calls as nn/functional_conv.cpp (dy to [K, P], GEMM, col2im) -- next
+// CUDA backend's conv2d_backward_input / conv2d_backward_weight that it calls -- next
 // to cuDNN in the same run: its heuristic's first choice ("def") and the fastest
 // algorithm cudnnFind measures ("best"), with TF32 allowed or not. Every output is
 // validated first on fresh random inputs: against cyclone's CPU conv (and its
@@ -33,30 +33,16 @@ Tensor ours_forward(const Tensor& x, const Tensor& w, const ConvLayer& l) {
   return nn::functional::conv2d(x, w, Tensor(), nn::functional::Conv2dOptions().stride(l.stride).padding(1));
 }
 
-// dcols = W^T @ dout, dx = col2im(dcols), dout = dy as [K, N*Ho*Wo].
-void ours_dgrad(const Tensor& dy, const Tensor& w, const kernels::ConvGeometry& g, int64_t k, const Tensor& dx) {
-  const int64_t p = g.n * g.out_h() * g.out_w(), rows = g.c * 9;
-  const Tensor dout = dy.permute({1, 0, 2, 3}).contiguous();
-  const Tensor dcols = empty({rows, p}, TensorOptions().on(dy.device()));
-  kernels::GemmArgs a;
-  a.m = rows, a.n = p, a.k = k;
-  a.a = w.data<float>(), a.lda = rows, a.stride_a = k * rows, a.trans_a = true;
-  a.b = dout.data<float>(), a.ldb = p, a.stride_b = k * p;
-  a.c = dcols.data<float>(), a.ldc = p, a.stride_c = rows * p;
-  kernels::cuda::gemm(a);
-  kernels::cuda::col2im(dcols.data<float>(), g, dx.data<float>());
+// dout = dy as [K, N*Ho*Wo], dcols = W^T @ dout, dx = col2im(dcols).
+void ours_dgrad(const bench::ConvIO& io) {
+  kernels::cuda::conv2d_backward_input(io.dy.data<float>(), io.w.data<float>(), io.shape(), io.dx.data<float>(),
+                                       io.workspace.data<float>());
 }
 
-// dW = dout @ cols^T, with cols = im2col(x) saved by the forward.
-void ours_wgrad(const Tensor& dy, const Tensor& cols, int64_t k, const Tensor& dw) {
-  const int64_t rows = cols.size(0), p = cols.size(1);
-  const Tensor dout = dy.permute({1, 0, 2, 3}).contiguous();
-  kernels::GemmArgs a;
-  a.m = k, a.n = rows, a.k = p;
-  a.a = dout.data<float>(), a.lda = p, a.stride_a = k * p;
-  a.b = cols.data<float>(), a.ldb = p, a.stride_b = rows * p, a.trans_b = true;
-  a.c = dw.data<float>(), a.ldc = rows, a.stride_c = k * rows;
-  kernels::cuda::gemm(a);
+// dW = dout @ cols^T, with cols = im2col(x) recomputed.
+void ours_wgrad(const bench::ConvIO& io) {
+  kernels::cuda::conv2d_backward_weight(io.x.data<float>(), io.dy.data<float>(), io.shape(), io.dw.data<float>(),
+                                        io.workspace.data<float>());
 }
 
 // ---- one shape ----
@@ -89,8 +75,8 @@ class ShapeBench {
     const Tensor y = ours_forward(io_.x, io_.w, l_);
     io_.dx.fill_(std::nan(""));
     io_.dw.fill_(std::nan(""));
-    ours_dgrad(io_.dy, io_.w, io_.geometry(), l_.k, io_.dx);
-    ours_wgrad(io_.dy, io_.cols, l_.k, io_.dw);
+    ours_dgrad(io_);
+    ours_wgrad(io_);
     const std::vector<float> outs[3] = {y.to_vector<float>(), io_.dx.to_vector<float>(), io_.dw.to_vector<float>()};
     for (int pi = 0; pi < 3; ++pi) {
       const bench::ErrorStats cpu = bench::compare(outs[pi], ref_[pi]);
@@ -112,8 +98,8 @@ class ShapeBench {
   double time_ours(ConvPass pass) {
     std::function<void()> fn;
     if (pass == ConvPass::Forward) fn = [&] { ours_forward(io_.x, io_.w, l_); };
-    if (pass == ConvPass::BackwardData) fn = [&] { ours_dgrad(io_.dy, io_.w, io_.geometry(), l_.k, io_.dx); };
-    if (pass == ConvPass::BackwardFilter) fn = [&] { ours_wgrad(io_.dy, io_.cols, l_.k, io_.dw); };
+    if (pass == ConvPass::BackwardData) fn = [&] { ours_dgrad(io_); };
+    if (pass == ConvPass::BackwardFilter) fn = [&] { ours_wgrad(io_); };
     bench::Row row{std::string(bench::pass_name(pass)) + " cyclone", l_.name, io_.work(pass), {}, -1,
                    ours_check_[static_cast<int>(pass)]};
     row.time = bench::time_cuda(fn, ctx_.stream, ctx_.flusher, ctx_.timing);

@@ -128,7 +128,7 @@ struct CudnnRun {
 #endif
 
 // One shape's tensors on the GPU (inputs x, w, dy; our outputs dx, dw; cuDNN's
-// outputs), the im2col columns the forward saves, and the host copies of the inputs.
+// outputs), the CUDA conv's workspace, and the host copies of the inputs.
 class ConvIO {
  public:
   ConvIO(const ConvLayer& l, int64_t batch, uint64_t seed) : l_(l), n_(batch) {
@@ -144,9 +144,7 @@ class ConvIO {
     dx = empty(x_shape(), kCUDA);
     dw = empty(w_shape(), kCUDA);
     y_peer = empty(y_shape(), kCUDA), dx_peer = empty(x_shape(), kCUDA), dw_peer = empty(w_shape(), kCUDA);
-    const kernels::ConvGeometry g = geometry();
-    cols = empty({l.c * 9, batch * l.out_h() * l.out_w()}, kCUDA);
-    kernels::cuda::im2col(x.data<float>(), g, cols.data<float>());
+    workspace = empty({kernels::cuda::conv2d_workspace_size(shape())}, kCUDA);
   }
 
   Shape x_shape() const { return {n_, l_.c, l_.h, l_.w}; }
@@ -158,6 +156,7 @@ class ConvIO {
     g.kh = g.kw = 3, g.sh = g.sw = l_.stride, g.ph = g.pw = 1;
     return g;
   }
+  kernels::ConvShape shape() const { return {geometry(), l_.k, 1}; }
 
   // FLOPs: 2 per multiply-add, the same for every pass; bytes: the pass's two inputs and one output.
   Work work(ConvPass pass) const {
@@ -200,7 +199,7 @@ class ConvIO {
   }
 #endif
 
-  Tensor x, w, dy, dx, dw, cols, y_peer, dx_peer, dw_peer;
+  Tensor x, w, dy, dx, dw, workspace, y_peer, dx_peer, dw_peer;
 
  private:
   const ConvLayer& l_;

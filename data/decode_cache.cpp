@@ -54,11 +54,11 @@ void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& p
   check_image_set(set, path);
   write_file_atomic(path, [&](std::ostream& out) {
     out.write(kMagic, sizeof kMagic);
-    put_u32_le(out, kVersion);
-    put_u64_le(out, fingerprint);
-    for (int64_t v : {set.n, set.channels, set.height, set.width}) put_u64_le(out, static_cast<uint64_t>(v));
-    put_u32_le(out, static_cast<uint32_t>(set.class_names.size()));
-    for (const std::string& name : set.class_names) put_string_le32(out, name);
+    io::put_le(out, kVersion, 4);
+    io::put_le(out, fingerprint, 8);
+    for (int64_t v : {set.n, set.channels, set.height, set.width}) io::put_le(out, static_cast<uint64_t>(v), 8);
+    io::put_le(out, set.class_names.size(), 4);
+    for (const std::string& name : set.class_names) io::put_string_le32(out, name);
     write_label_records(set, out, path);
   });
 }
@@ -71,22 +71,22 @@ CacheHeader read_cache_header(const std::string& path) {
   std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(file_size, kMaxHeaderBytes)));
   if (!file || !file.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size())))
     throw std::runtime_error(path + ": cannot read decode cache header");
-  ByteReader in(head, path);
-  const uint8_t* magic = in.take(sizeof kMagic, "magic");
+  io::ByteCursor in(head, path);
+  const uint8_t* magic = in.bytes(sizeof kMagic, "magic").data();
   if (!std::equal(magic, magic + sizeof kMagic, kMagic))
     throw std::runtime_error(path + ": not a decode cache (bad magic)");
-  const uint32_t version = in.u32_le("version");
+  const uint32_t version = in.u32("version");
   if (version != kVersion)
     throw std::runtime_error(path + ": cache version " + std::to_string(version) + ", expected " +
                              std::to_string(kVersion));
   CacheHeader h;
-  h.fingerprint = in.u64_le("fingerprint");
+  h.fingerprint = in.u64("fingerprint");
   uint64_t dims[4];
-  for (uint64_t& d : dims) d = in.u64_le("n/c/h/w");
+  for (uint64_t& d : dims) d = in.u64("n/c/h/w");
   if (dims[1] < 1 || dims[1] > 4 || dims[2] > kMaxSide || dims[3] > kMaxSide || dims[0] > file_size)
     throw std::runtime_error(path + ": implausible shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) +
                              "x" + std::to_string(dims[2]) + "x" + std::to_string(dims[3]));
-  const uint32_t classes = in.u32_le("class count");
+  const uint32_t classes = in.u32("class count");
   if (classes > 256) throw std::runtime_error(path + ": " + std::to_string(classes) + " classes, at most 256 fit");
   for (uint32_t k = 0; k < classes; ++k) h.class_names.push_back(in.string_le32("class name", kMaxNameBytes));
   h.n = static_cast<int64_t>(dims[0]);

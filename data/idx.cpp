@@ -19,7 +19,7 @@ void check_magic(uint32_t got, uint32_t want, const std::string& path, const cha
                              " for an IDX " + kind + " file");
 }
 
-void check_length(const ByteReader& reader, uint64_t want, const std::string& path) {
+void check_length(const io::ByteCursor& reader, uint64_t want, const std::string& path) {
   if (reader.remaining() != want)
     throw std::runtime_error(path + ": header promises " + std::to_string(want) + " data bytes but the file has " +
                              std::to_string(reader.remaining()) +
@@ -45,7 +45,7 @@ const std::vector<std::string>& fashion_mnist_class_names() {
 
 ImageSet load_idx(const std::string& images_path, const std::string& labels_path) {
   const std::vector<uint8_t> image_bytes = read_maybe_gzipped(images_path);
-  ByteReader images(image_bytes, images_path);
+  io::ByteCursor images(image_bytes, images_path);
   check_magic(images.u32_be("magic number"), kImagesMagic, images_path, "images");
   const uint64_t n = images.u32_be("image count");
   const uint64_t rows = images.u32_be("row count");
@@ -57,7 +57,7 @@ ImageSet load_idx(const std::string& images_path, const std::string& labels_path
   check_length(images, image_bytes_total, images_path);
 
   const std::vector<uint8_t> label_bytes = read_maybe_gzipped(labels_path);
-  ByteReader labels(label_bytes, labels_path);
+  io::ByteCursor labels(label_bytes, labels_path);
   check_magic(labels.u32_be("magic number"), kLabelsMagic, labels_path, "labels");
   const uint64_t n_labels = labels.u32_be("label count");
   check_length(labels, n_labels, labels_path);
@@ -70,9 +70,9 @@ ImageSet load_idx(const std::string& images_path, const std::string& labels_path
   set.channels = 1;
   set.height = static_cast<int64_t>(rows);
   set.width = static_cast<int64_t>(cols);
-  const uint8_t* pixels = images.take(n * rows * cols, "pixels");
+  const uint8_t* pixels = images.bytes(n * rows * cols, "pixels").data();
   set.pixels.assign(pixels, pixels + n * rows * cols);
-  const uint8_t* label_data = labels.take(n, "labels");
+  const uint8_t* label_data = labels.bytes(n, "labels").data();
   set.labels.assign(label_data, label_data + n);
   int64_t max_label = -1;
   for (int64_t label : set.labels) max_label = std::max(max_label, label);

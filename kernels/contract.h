@@ -8,7 +8,7 @@
 
 #include "kernels/elementwise_ops.h"
 #include "kernels/layout.h"
-#include "tensor/dtype.h"
+#include "kernels/dtype.h"
 
 namespace cyclone::kernels {
 

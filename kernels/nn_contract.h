@@ -1,6 +1,7 @@
-// The backend contract for the CNN ops (conv via im2col/col2im + GEMM,
-// batch norm, pooling, softmax/cross-entropy). Same rule as contract.h: the
-// list is written once and declared in kernels::cpu and kernels::cuda.
+// The backend contract for the CNN ops (conv and its two backward passes, the
+// im2col/col2im they are built on, batch norm, pooling, softmax/cross-entropy).
+// Same rule as contract.h: the list is written once and declared in
+// kernels::cpu and kernels::cuda; each backend picks its own conv algorithm.
 // All tensors are dense and contiguous, NCHW, float32 unless noted.
 #pragma once
 #include <cstdint>
@@ -15,6 +16,12 @@ struct ConvGeometry {
   int64_t out_w() const { const int64_t s = w + 2 * pw - dw * (kw - 1) - 1; return s < 0 ? 0 : s / sw + 1; }
 };
 
+// A (grouped) convolution: input geometry g, k output channels, groups.
+struct ConvShape {
+  ConvGeometry g;
+  int64_t k = 0, groups = 1;
+};
+
 struct PoolGeometry {
   int64_t n = 0, c = 0, h = 0, w = 0;  // input
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
@@ -25,6 +32,21 @@ struct PoolGeometry {
 
 // clang-format off
 #define CYCLONE_NN_CONTRACT                                                                           \
+  /* Convolution without bias: x [n, c, h, w], w [k, c/groups, kh, kw], y [n, k, oh, ow].            \
+     y[b][o][oy][ox] = sum over the group's channels ch and taps (i, j) of                           \
+       w[o][ch][i][j] * x[b][ch][oy*sh - ph + i*dh][ox*sw - pw + j*dw]   (0 outside x).             \
+     Each call gets `workspace`: conv2d_workspace_size(s) floats of scratch on the backend's device   \
+     (the caller allocates it; it may be null when the size is 0). */                                \
+  int64_t conv2d_workspace_size(const ConvShape& s);                                                  \
+  void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y, float* workspace);\
+  /* dx = the adjoint of the forward in x: dx[b][ch][iy][ix] = sum of dy * w over the outputs         \
+     and taps that read x[b][ch][iy][ix]. dx is overwritten. */                                       \
+  void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx,          \
+                             float* workspace);                                                       \
+  /* dw = the adjoint in w: dw[o][ch][i][j] = sum over b, oy, ox of dy[b][o][oy][ox] * (the x that   \
+     tap (i, j) of output (oy, ox) reads). Takes x itself; a backend recomputes any columns. */       \
+  void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw,         \
+                              float* workspace);                                                      \
   /* cols[(c*kh + i)*kw + j][(b*oh + y)*ow + x] = x[b][c][y*sh - ph + i*dh][x*sw - pw + j*dw] or 0. \
      cols is [c*kh*kw, n*oh*ow]: the whole batch side by side, ready for one GEMM. */               \
   void im2col(const float* x, const ConvGeometry& g, float* cols);                                    \

@@ -1,16 +1,13 @@
-// linear, (log_)softmax, the losses, dropout, pad and accuracy.
-//   log_softmax: y = x - logsumexp(x);  dx = dy - exp(y) sum(dy)
-//   cross entropy (smoothing e, C classes): loss = lse - (1-e) x[label] - e/C sum_j x_j
-//     dx_j = dloss (softmax_j - (1-e)[j == label] - e/C)
+// linear, (log_)softmax, the losses, dropout, pad and accuracy. The fused ones
+// run the raw ops of tensor/dispatch_nn.h and record their backward beside them.
 #include <stdexcept>
 #include <string>
 
 #include "autograd/functions.h"
 #include "autograd/node.h"
-#include "kernels/nn_contract.h"
 #include "nn/functional.h"
 #include "tensor/dispatch.h"
-#include "tensor/dispatch_call.h"
+#include "tensor/dispatch_nn.h"
 
 namespace cyclone::nn::functional {
 
@@ -27,15 +24,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   dim = normalize_dim(dim, x.dim(), "log_softmax");
   if (dim != x.dim() - 1) return log_softmax(x.transpose(dim, -1), -1).transpose(dim, -1);
-  const Tensor xc = x.contiguous().detach();
-  const int64_t cols = x.dim() == 0 ? 1 : x.size(-1), rows = cols == 0 ? 0 : x.numel() / cols;
-  Tensor y = empty(x.shape(), TensorOptions().on(x.device()));
-  if (rows > 0) CYCLONE_CALL(x.device(), log_softmax_forward, xc.data<float>(), rows, cols, y.data<float>());
-  return record("LogSoftmaxBackward", {x}, y, [y = y.detach(), rows, cols](const Tensor& dy0) {
-    const Tensor dy = dy0.contiguous();
-    Tensor dx = empty(y.shape(), TensorOptions().on(dy.device()));
-    if (rows > 0) CYCLONE_CALL(dy.device(), log_softmax_backward, dy.data<float>(), y.data<float>(), rows, cols, dx.data<float>());
-    return std::vector<Tensor>{dx};
+  const Tensor y = dispatch::log_softmax_forward(x.detach());
+  // y = x - logsumexp(x):  dx = dy - exp(y) sum(dy)
+  return record("LogSoftmaxBackward", {x}, y, [y = y.detach()](const Tensor& dy) {
+    return std::vector<Tensor>{dispatch::log_softmax_backward(dy, y)};
   });
 }
 
@@ -59,21 +51,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
   if (smoothing < 0 || smoothing > 1) throw std::invalid_argument("cross_entropy: label_smoothing must be in [0, 1]");
   dispatch::common_device({logits, labels}, "cross_entropy");
   const Tensor x = logits.contiguous().detach(), lab = labels.contiguous();
-  const int64_t rows = x.size(0), cols = x.size(1);
-  Tensor loss = empty({rows}, TensorOptions().on(x.device())), lse = empty({rows}, TensorOptions().on(x.device()));
   const auto e = static_cast<float>(smoothing);
-  if (rows > 0) {
-    CYCLONE_CALL(x.device(), cross_entropy_forward, x.data<float>(), lab.data<int64_t>(), rows, cols, e, ignore_index,
-                 loss.data<float>(), lse.data<float>());
-  }
-  Tensor per_row = record("CrossEntropyBackward", {logits}, loss, [x, lab, lse, rows, cols, e, ignore_index](const Tensor& dl0) {
-    const Tensor dl = dl0.contiguous();
-    Tensor dx = empty({rows, cols}, TensorOptions().on(dl.device()));
-    if (rows > 0) {
-      CYCLONE_CALL(dl.device(), cross_entropy_backward, dl.data<float>(), x.data<float>(), lse.data<float>(),
-                   lab.data<int64_t>(), rows, cols, e, ignore_index, dx.data<float>());
-    }
-    return std::vector<Tensor>{dx};
+  const dispatch::CrossEntropyResult r = dispatch::cross_entropy_forward(x, lab, e, ignore_index);
+  // With smoothing e and C classes: loss = lse - (1-e) x[label] - e/C sum_j x_j, so
+  //   dx_j = dloss (softmax_j - (1-e)[j == label] - e/C);  ignored rows get 0.
+  Tensor per_row = record("CrossEntropyBackward", {logits}, r.loss, [x, lab, lse = r.lse, e, ignore_index](const Tensor& dl) {
+    return std::vector<Tensor>{dispatch::cross_entropy_backward(dl, x, lse, lab, e, ignore_index)};
   });
   if (reduction == Reduction::None) return per_row;
   if (reduction == Reduction::Sum) return sum(per_row);

@@ -1,22 +1,16 @@
-// batch_norm and the pooling ops with their backwards.
-//   batch norm, training: xhat = (x - mean) * invstd, y = w xhat + b
-//     dx = w invstd (dy - mean(dy) - xhat mean(dy xhat)),  dw = sum dy xhat,  db = sum dy
-//   max pool: dx gets dy at each window's argmax; avg pool: dy / divisor spread over the window.
+// batch_norm and the pooling ops: each checks its inputs, runs the raw op of
+// tensor/dispatch_nn.h and records its backward, the derivative written beside it.
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "autograd/functions.h"
 #include "autograd/node.h"
-#include "kernels/nn_contract.h"
 #include "nn/functional.h"
 #include "tensor/dispatch.h"
-#include "tensor/dispatch_call.h"
+#include "tensor/dispatch_nn.h"
 
 namespace cyclone::nn::functional {
-namespace {
-const float* ptr_or_null(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
-}  // namespace
 
 Tensor batch_norm(const Tensor& x0, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps, bool fuse_relu) {
@@ -38,45 +32,44 @@ Tensor batch_norm(const Tensor& x0, const Tensor& running_mean, const Tensor& ru
   }
   dispatch::common_device({x0, running_mean, running_var, weight, bias}, "batch_norm");
   const Tensor x = x0.contiguous().detach();
+  const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
+  const Tensor b = bias.defined() ? bias.contiguous().detach() : Tensor();
   const Device dev = x.device();
-  Tensor mean = empty({c}, TensorOptions().on(dev)), invstd = empty({c}, TensorOptions().on(dev));
-  Tensor y = empty(x.shape(), TensorOptions().on(dev));
+  dispatch::BatchStats st;
+  Tensor y;
   {
     NoGradGuard no_grad;
     if (use_batch_stats) {
-      CYCLONE_CALL(dev, batch_norm_stats, x.data<float>(), n, c, s, eps, mean.data<float>(), invstd.data<float>());
+      st = dispatch::batch_norm_stats(x, eps);
       if (training && running_mean.defined()) {
         // running = (1 - m) running + m stat, with the unbiased variance var * M / (M - 1).
         const double m = static_cast<double>(n * s);
-        const Tensor var = sub(rdiv(1.0, square(invstd)), full({}, eps, dev));
-        running_mean.copy_(add(mul(running_mean, 1.0 - momentum), mul(mean, momentum)));
+        const Tensor var = sub(rdiv(1.0, square(st.invstd)), full({}, eps, dev));
+        running_mean.copy_(add(mul(running_mean, 1.0 - momentum), mul(st.mean, momentum)));
         running_var.copy_(add(mul(running_var, 1.0 - momentum), mul(var, momentum * m / (m - 1.0))));
       }
     } else {
-      mean.copy_(running_mean);
-      invstd.copy_(rdiv(1.0, sqrt(add(running_var, eps))));
+      st.mean = empty({c}, TensorOptions().on(dev));
+      st.invstd = empty({c}, TensorOptions().on(dev));
+      st.mean.copy_(running_mean);
+      st.invstd.copy_(rdiv(1.0, sqrt(add(running_var, eps))));
     }
-    const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
-    const Tensor b = bias.defined() ? bias.contiguous().detach() : Tensor();
-    CYCLONE_CALL(dev, batch_norm_apply, x.data<float>(), n, c, s, mean.data<float>(), invstd.data<float>(),
-                 ptr_or_null(w), ptr_or_null(b), fuse_relu, y.data<float>());
+    y = dispatch::batch_norm_apply(x, st.mean, st.invstd, w, b, fuse_relu);
   }
-  const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
+  // With xhat = (x - mean) invstd and M = N*S values per channel:
+  //   training: dx = w invstd (dy - sum(dy)/M - xhat sum(dy xhat)/M)   (mean and invstd depend on x)
+  //   eval:     dx = w invstd dy
+  //   dw = sum(dy xhat),  db = sum(dy)
+  // With fuse_relu, dy is first masked by y > 0.
   return record("BatchNormBackward", {x0, weight, bias}, y,
-                [x, w, mean, invstd, n, c, s, use_batch_stats, fuse_relu, y = y.detach(),
-                 has_w = weight.defined(), has_b = bias.defined()](const Tensor& dy0) {
+                [x, w, st, use_batch_stats, fuse_relu, y = y.detach(), has_w = weight.defined(),
+                 has_b = bias.defined()](const Tensor& dy0) {
                   Tensor dy = dy0.contiguous();
                   if (fuse_relu) dy = dispatch::binary(dispatch::BinaryOp::ReluBackward, dy, y);
-                  const Device d = dy.device();
-                  Tensor sum_dy = empty({c}, TensorOptions().on(d)), sum_dy_xhat = empty({c}, TensorOptions().on(d));
-                  CYCLONE_CALL(d, batch_norm_backward_reduce, dy.data<float>(), x.data<float>(), n, c, s,
-                               mean.data<float>(), invstd.data<float>(), sum_dy.data<float>(), sum_dy_xhat.data<float>());
-                  Tensor dx = empty(x.shape(), TensorOptions().on(d));
-                  CYCLONE_CALL(d, batch_norm_backward_input, dy.data<float>(), x.data<float>(), n, c, s,
-                               mean.data<float>(), invstd.data<float>(), has_w ? w.data<float>() : nullptr,
-                               use_batch_stats ? sum_dy.data<float>() : nullptr,
-                               use_batch_stats ? sum_dy_xhat.data<float>() : nullptr, dx.data<float>());
-                  return std::vector<Tensor>{dx, has_w ? sum_dy_xhat : Tensor(), has_b ? sum_dy : Tensor()};
+                  const dispatch::BatchNormSums sums = dispatch::batch_norm_backward_reduce(dy, x, st.mean, st.invstd);
+                  const Tensor dx = dispatch::batch_norm_backward_input(
+                      dy, x, st.mean, st.invstd, w, use_batch_stats ? sums : dispatch::BatchNormSums{});
+                  return std::vector<Tensor>{dx, has_w ? sums.sum_dy_xhat : Tensor(), has_b ? sums.sum_dy : Tensor()};
                 });
 }
 
@@ -90,7 +83,7 @@ int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, bool ceil_mode) {
   return out;
 }
 
-kernels::PoolGeometry pool_geometry(const Tensor& x, const Pool2dOptions& o, const char* op) {
+dispatch::PoolGeometry pool_geometry(const Tensor& x, const Pool2dOptions& o, const char* op) {
   if (x.dim() != 4) throw std::invalid_argument(std::string(op) + ": expected input [N, C, H, W], got " + shape_str(x.shape()));
   if (o.kernel_h < 1 || o.kernel_w < 1 || o.stride_h < 1 || o.stride_w < 1) {
     throw std::invalid_argument(std::string(op) + ": kernel and stride must be >= 1");
@@ -98,7 +91,7 @@ kernels::PoolGeometry pool_geometry(const Tensor& x, const Pool2dOptions& o, con
   if (o.pad_h < 0 || o.pad_w < 0 || o.pad_h > o.kernel_h / 2 || o.pad_w > o.kernel_w / 2) {
     throw std::invalid_argument(std::string(op) + ": padding must be between 0 and half the kernel size");
   }
-  kernels::PoolGeometry g;
+  dispatch::PoolGeometry g;
   g.n = x.size(0); g.c = x.size(1); g.h = x.size(2); g.w = x.size(3);
   g.kh = o.kernel_h; g.kw = o.kernel_w; g.sh = o.stride_h; g.sw = o.stride_w; g.ph = o.pad_h; g.pw = o.pad_w;
   g.oh = pool_out(g.h, g.kh, g.sh, g.ph, o.ceil_mode);
@@ -112,32 +105,21 @@ kernels::PoolGeometry pool_geometry(const Tensor& x, const Pool2dOptions& o, con
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x0, const Pool2dOptions& o) {
-  const kernels::PoolGeometry g = pool_geometry(x0, o, "max_pool2d");
-  const Tensor x = x0.contiguous().detach();
-  Tensor y = empty({g.n, g.c, g.oh, g.ow}, TensorOptions().on(x.device()));
-  Tensor idx = empty({g.n, g.c, g.oh, g.ow}, TensorOptions(DType::i64).on(x.device()));
-  CYCLONE_CALL(x.device(), max_pool2d_forward, x.data<float>(), g, y.data<float>(), idx.data<int64_t>());
+  const dispatch::PoolGeometry g = pool_geometry(x0, o, "max_pool2d");
+  const dispatch::MaxPoolResult r = dispatch::max_pool2d_forward(x0.detach(), g);
   // d/dx: dy routed to the argmax of each window.
-  return record("MaxPool2dBackward", {x0}, y, [g, idx](const Tensor& dy0) {
-    const Tensor dy = dy0.contiguous();
-    Tensor dx = empty({g.n, g.c, g.h, g.w}, TensorOptions().on(dy.device()));
-    CYCLONE_CALL(dy.device(), max_pool2d_backward, dy.data<float>(), idx.data<int64_t>(), g, dx.data<float>());
-    return std::vector<Tensor>{dx};
+  return record("MaxPool2dBackward", {x0}, r.y, [g, idx = r.indices](const Tensor& dy) {
+    return std::vector<Tensor>{dispatch::max_pool2d_backward(dy, idx, g)};
   });
 }
 
 Tensor avg_pool2d(const Tensor& x0, const Pool2dOptions& o) {
-  const kernels::PoolGeometry g = pool_geometry(x0, o, "avg_pool2d");
-  const Tensor x = x0.contiguous().detach();
-  Tensor y = empty({g.n, g.c, g.oh, g.ow}, TensorOptions().on(x.device()));
+  const dispatch::PoolGeometry g = pool_geometry(x0, o, "avg_pool2d");
   const bool cip = o.count_include_pad;
-  CYCLONE_CALL(x.device(), avg_pool2d_forward, x.data<float>(), g, cip, y.data<float>());
+  const Tensor y = dispatch::avg_pool2d_forward(x0.detach(), g, cip);
   // d/dx: each window's dy / divisor, added to every element of the window.
-  return record("AvgPool2dBackward", {x0}, y, [g, cip](const Tensor& dy0) {
-    const Tensor dy = dy0.contiguous();
-    Tensor dx = empty({g.n, g.c, g.h, g.w}, TensorOptions().on(dy.device()));
-    CYCLONE_CALL(dy.device(), avg_pool2d_backward, dy.data<float>(), g, cip, dx.data<float>());
-    return std::vector<Tensor>{dx};
+  return record("AvgPool2dBackward", {x0}, y, [g, cip](const Tensor& dy) {
+    return std::vector<Tensor>{dispatch::avg_pool2d_backward(dy, g, cip)};
   });
 }
 
@@ -146,16 +128,12 @@ Tensor adaptive_avg_pool2d(const Tensor& x0, int64_t out_h, int64_t out_w) {
     throw std::invalid_argument("adaptive_avg_pool2d: expected input [N, C, H, W], got " + shape_str(x0.shape()));
   }
   if (out_h < 1 || out_w < 1) throw std::invalid_argument("adaptive_avg_pool2d: output size must be >= 1");
-  const Tensor x = x0.contiguous().detach();
-  kernels::PoolGeometry g;
-  g.n = x.size(0); g.c = x.size(1); g.h = x.size(2); g.w = x.size(3); g.oh = out_h; g.ow = out_w;
-  Tensor y = empty({g.n, g.c, out_h, out_w}, TensorOptions().on(x.device()));
-  CYCLONE_CALL(x.device(), adaptive_avg_pool2d_forward, x.data<float>(), g, y.data<float>());
-  return record("AdaptiveAvgPool2dBackward", {x0}, y, [g](const Tensor& dy0) {
-    const Tensor dy = dy0.contiguous();
-    Tensor dx = empty({g.n, g.c, g.h, g.w}, TensorOptions().on(dy.device()));
-    CYCLONE_CALL(dy.device(), adaptive_avg_pool2d_backward, dy.data<float>(), g, dx.data<float>());
-    return std::vector<Tensor>{dx};
+  dispatch::PoolGeometry g;
+  g.n = x0.size(0); g.c = x0.size(1); g.h = x0.size(2); g.w = x0.size(3); g.oh = out_h; g.ow = out_w;
+  const Tensor y = dispatch::adaptive_avg_pool2d_forward(x0.detach(), g);
+  // d/dx: each output's dy / (its window's size), added to every element of that window.
+  return record("AdaptiveAvgPool2dBackward", {x0}, y, [g](const Tensor& dy) {
+    return std::vector<Tensor>{dispatch::adaptive_avg_pool2d_backward(dy, g)};
   });
 }
 

@@ -8,6 +8,7 @@
 #include "autograd/functions.h"
 #include "autograd/node.h"
 #include "nn/init.h"
+#include "tensor/host_access.h"
 
 namespace cyclone::nn {
 
@@ -102,7 +103,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
   if (use_batch && num_batches_tracked.defined()) {
     NoGradGuard g;
     if (num_batches_tracked.device().is_cpu()) {
-      ++num_batches_tracked.data<int64_t>()[0];
+      ++host_span<int64_t>(num_batches_tracked)[0];
     } else {  // on the device, through float32: exact up to 2^24 batches, with no host round trip
       num_batches_tracked.copy_(add(num_batches_tracked.to(DType::f32), 1.0).to(DType::i64));
     }

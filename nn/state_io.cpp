@@ -8,6 +8,7 @@
 
 #include "io/npz.h"
 #include "io/onnx.h"
+#include "tensor/host_access.h"
 
 namespace cyclone::nn {
 
@@ -33,7 +34,7 @@ Tensor tensor_from_ndarray(const io::NdArray& a, const std::string& context, boo
       break;
   }
   Tensor t = empty(c.shape, TensorOptions(type));
-  if (!c.bytes.empty()) std::memcpy(t.raw_data(), c.bytes.data(), c.bytes.size());
+  if (!c.bytes.empty()) std::memcpy(host_bytes(t).data(), c.bytes.data(), c.bytes.size());
   return t;
 }
 
@@ -43,7 +44,7 @@ io::NdArray ndarray_from_tensor(const Tensor& t0) {
   a.dtype = t.dtype() == DType::f32 ? io::DType::f32 : t.dtype() == DType::i64 ? io::DType::i64 : io::DType::u8;
   a.shape = t.shape();
   a.bytes.resize(static_cast<size_t>(t.numel()) * t.element_size());
-  if (!a.bytes.empty()) std::memcpy(a.bytes.data(), t.raw_data(), a.bytes.size());
+  if (!a.bytes.empty()) std::memcpy(a.bytes.data(), host_bytes(t).data(), a.bytes.size());
   return a;
 }
 

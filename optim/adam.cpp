@@ -4,8 +4,7 @@
 
 #include <cmath>
 
-#include "kernels/optim_contract.h"
-#include "tensor/dispatch_call.h"
+#include "tensor/dispatch_optim.h"
 
 namespace cyclone::optim {
 namespace {
@@ -115,7 +114,7 @@ void Adam::check_loaded_state(const std::set<std::string>& buffers, int64_t step
 void Adam::update(size_t group, const std::vector<size_t>& slots) {
   const AdamOptions& o = options_[group];
   const double beta1 = o.betas.first, beta2 = o.betas.second;
-  kernels::AdamHyper h;
+  dispatch::AdamHyper h;
   h.beta1 = static_cast<float>(beta1);
   h.one_minus_beta1 = static_cast<float>(1.0 - beta1);
   h.beta2 = static_cast<float>(beta2);
@@ -126,32 +125,30 @@ void Adam::update(size_t group, const std::vector<size_t>& slots) {
   h.coupled_weight_decay = !decoupled_ && o.weight_decay != 0;
   h.decoupled_weight_decay = decoupled_ && o.weight_decay != 0;  // a factor of exactly 1 otherwise
   h.amsgrad = o.amsgrad;
-  for_each_launch(slots, [&](const std::vector<size_t>& run, Device device) {
-    kernels::AdamTensorList list;
-    std::vector<Tensor> grads;  // keeps contiguous copies alive until the launch is queued
+  for_each_device(slots, [&](const std::vector<size_t>& run) {
+    std::vector<dispatch::AdamParam> params;
     for (size_t i : run) {
       Slot& s = slots_[i];
-      grads.push_back(dense_grad(i));
       if (s.state.empty()) {  // first step: zero moments, as PyTorch
         s.state["exp_avg"] = zeros_like(s.param);
         s.state["exp_avg_sq"] = zeros_like(s.param);
         if (o.amsgrad) s.state["max_exp_avg_sq"] = zeros_like(s.param);
       }
       if (o.amsgrad && !s.state.count("max_exp_avg_sq")) s.state["max_exp_avg_sq"] = zeros_like(s.param);
-      const int k = list.count++;
-      list.numel[k] = s.param.numel();
-      list.param[k] = s.param.data<float>();
-      list.grad[k] = grads.back().data<float>();
-      list.exp_avg[k] = s.state.at("exp_avg").data<float>();
-      list.exp_avg_sq[k] = s.state.at("exp_avg_sq").data<float>();
-      if (o.amsgrad) list.max_exp_avg_sq[k] = s.state.at("max_exp_avg_sq").data<float>();
+      dispatch::AdamParam p;
+      p.param = s.param;
+      p.grad = dense_grad(i);
+      p.exp_avg = s.state.at("exp_avg");
+      p.exp_avg_sq = s.state.at("exp_avg_sq");
+      if (o.amsgrad) p.max_exp_avg_sq = s.state.at("max_exp_avg_sq");
       // PyTorch: step_size = lr / (1 - beta1**step), bias_correction2_sqrt = math.sqrt(1 - beta2**step)
       const double t = static_cast<double>(s.step);
       const double step_size = o.lr / (1.0 - std::pow(beta1, t));
-      list.neg_step_size[k] = static_cast<float>(-step_size);
-      list.bias_correction2_sqrt[k] = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
+      p.neg_step_size = static_cast<float>(-step_size);
+      p.bias_correction2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
+      params.push_back(std::move(p));
     }
-    CYCLONE_CALL(device, adam_multi, list, h);
+    dispatch::adam_step(params, h);
   });
 }
 

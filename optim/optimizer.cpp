@@ -7,7 +7,6 @@
 #include <unordered_map>
 
 #include "autograd/node.h"
-#include "kernels/optim_contract.h"
 
 namespace cyclone::optim {
 namespace {
@@ -132,8 +131,8 @@ void Optimizer::zero_grad() {
   }
 }
 
-void Optimizer::for_each_launch(const std::vector<size_t>& slots,
-                                const std::function<void(const std::vector<size_t>&, Device)>& fn) const {
+void Optimizer::for_each_device(const std::vector<size_t>& slots,
+                                const std::function<void(const std::vector<size_t>&)>& fn) const {
   std::vector<bool> done(slots.size(), false);
   for (size_t first = 0; first < slots.size(); ++first) {
     if (done[first]) continue;
@@ -143,12 +142,8 @@ void Optimizer::for_each_launch(const std::vector<size_t>& slots,
       if (done[k] || !(slots_[slots[k]].param.device() == device)) continue;
       done[k] = true;
       run.push_back(slots[k]);
-      if (run.size() == static_cast<size_t>(kernels::kOptimMaxTensors)) {
-        fn(run, device);
-        run.clear();
-      }
     }
-    if (!run.empty()) fn(run, device);
+    fn(run);
   }
 }
 

@@ -89,9 +89,8 @@ class Optimizer {
   virtual void update(size_t group, const std::vector<size_t>& slots) = 0;
 
   // ---- helpers for the optimizers ----
-  // Splits `slots` into runs on one device of at most kOptimMaxTensors tensors, one per launch.
-  void for_each_launch(const std::vector<size_t>& slots,
-                       const std::function<void(const std::vector<size_t>&, Device)>& fn) const;
+  // Splits `slots` into runs on one device (in order of first appearance), one fused step each.
+  void for_each_device(const std::vector<size_t>& slots, const std::function<void(const std::vector<size_t>&)>& fn) const;
   // "SGD: group 1 ('head')"
   std::string group_where(size_t group) const;
   void check_group(size_t group, const char* fn) const;  // std::out_of_range when too large

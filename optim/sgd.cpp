@@ -3,8 +3,7 @@
 
 #include <cmath>
 
-#include "kernels/optim_contract.h"
-#include "tensor/dispatch_call.h"
+#include "tensor/dispatch_optim.h"
 
 namespace cyclone::optim {
 
@@ -91,7 +90,7 @@ void SGD::set_hyperparameters(size_t group, const std::map<std::string, double>&
 
 void SGD::update(size_t group, const std::vector<size_t>& slots) {
   const SgdOptions& o = options_[group];
-  kernels::SgdHyper h;
+  dispatch::SgdHyper h;
   h.neg_lr = static_cast<float>(-o.lr);
   h.momentum = static_cast<float>(o.momentum);
   h.one_minus_dampening = static_cast<float>(1.0 - o.dampening);
@@ -99,25 +98,20 @@ void SGD::update(size_t group, const std::vector<size_t>& slots) {
   h.has_momentum = o.momentum != 0;
   h.has_weight_decay = o.weight_decay != 0;
   h.nesterov = o.nesterov;
-  for_each_launch(slots, [&](const std::vector<size_t>& run, Device device) {
-    kernels::SgdTensorList list;
-    std::vector<Tensor> grads;  // keeps contiguous copies alive until the launch is queued
+  for_each_device(slots, [&](const std::vector<size_t>& run) {
+    std::vector<dispatch::SgdParam> params;
     for (size_t i : run) {
       Slot& s = slots_[i];
-      grads.push_back(dense_grad(i));
-      const int k = list.count++;
-      list.numel[k] = s.param.numel();
-      list.param[k] = s.param.data<float>();
-      list.grad[k] = grads.back().data<float>();
+      dispatch::SgdParam p{s.param, dense_grad(i), Tensor(), false};
       if (h.has_momentum) {
         auto it = s.state.find("momentum_buffer");
-        const bool fresh = it == s.state.end();
-        if (fresh) it = s.state.emplace("momentum_buffer", empty_like(s.param)).first;
-        list.momentum_buffer[k] = it->second.data<float>();
-        list.init_buffer[k] = fresh ? 1 : 0;
+        p.fresh_buffer = it == s.state.end();
+        if (p.fresh_buffer) it = s.state.emplace("momentum_buffer", empty_like(s.param)).first;
+        p.momentum_buffer = it->second;
       }
+      params.push_back(std::move(p));
     }
-    CYCLONE_CALL(device, sgd_multi, list, h);
+    dispatch::sgd_step(params, h);
   });
 }
 

@@ -25,6 +25,8 @@ bool cuda_built() { return kernels::cuda::built(); }
 bool cuda_emulated() { return kernels::cuda::emulated(); }
 int cuda_device_count() { return kernels::cuda::device_count(); }
 bool cuda_available() { return cuda_built() && cuda_device_count() > 0; }
+std::string cuda_device_name(int index) { return kernels::cuda::device_name(index); }
+size_t cuda_memory_total(int index) { return kernels::cuda::mem_total(index); }
 void cuda_synchronize() {
   if (cuda_available()) kernels::cuda::synchronize();
 }

@@ -1,5 +1,6 @@
 // Where a tensor's memory lives: the host (CPU) or one CUDA device.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace cyclone {
@@ -30,6 +31,8 @@ bool cuda_built();            // compiled with the CUDA backend
 bool cuda_emulated();         // that backend is the emulated device on the CPU (CYCLONE_CUDA=EMULATE)
 int cuda_device_count();      // 0 when not built or no GPU/driver is present
 bool cuda_available();        // cuda_built() && cuda_device_count() > 0
+std::string cuda_device_name(int index);  // e.g. "NVIDIA H100 80GB HBM3"
+size_t cuda_memory_total(int index);      // bytes of memory on that device
 // Waits for all queued work on the current device's stream (explicit sync point).
 void cuda_synchronize();
 

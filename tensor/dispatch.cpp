@@ -83,6 +83,11 @@ void check_dtype(const Tensor& t, DType want, const char* op, const char* arg) {
   }
 }
 
+Tensor dense(const Tensor& t, DType want, const char* op, const char* arg) {
+  check_dtype(t, want, op, arg);
+  return t.contiguous();
+}
+
 Tensor unary(UnaryOp op, const Tensor& x0, float a, float b) {
   NoGradGuard no_grad;
   const Tensor x = as_f32(x0);

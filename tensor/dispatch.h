@@ -23,6 +23,9 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Throws unless every defined tensor is on the same device; returns it.
 Device common_device(const std::vector<Tensor>& ts, const char* op);
 void check_dtype(const Tensor& t, DType want, const char* op, const char* arg);
+// t with dtype `want` checked, as a dense (contiguous) tensor: the form the
+// kernels of kernels/nn_contract.h take.
+Tensor dense(const Tensor& t, DType want, const char* op, const char* arg);
 
 Tensor unary(UnaryOp op, const Tensor& x, float a = 0.f, float b = 0.f);
 Tensor binary(BinaryOp op, const Tensor& x, const Tensor& y, float alpha = 0.f);

@@ -1,5 +1,6 @@
 // CYCLONE_CALL(device, fn, args...): calls kernels::cuda::fn or kernels::cpu::fn
-// by device; in a CPU-only build a CUDA tensor gets a clear error instead.
+// by device and gives its result; in a CPU-only build a CUDA tensor gets a
+// clear error instead. Private to tensor/: everything above calls tensor ops.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,8 @@ namespace cyclone::dispatch {
 #define CYCLONE_CALL(dev, fn, ...) \
   ((dev).is_cuda() ? ::cyclone::kernels::cuda::fn(__VA_ARGS__) : ::cyclone::kernels::cpu::fn(__VA_ARGS__))
 #else
-#define CYCLONE_CALL(dev, fn, ...) \
-  ((dev).is_cuda() ? ::cyclone::dispatch::no_cuda(#fn) : ::cyclone::kernels::cpu::fn(__VA_ARGS__))
+// (The CUDA arm never returns; the comma gives it the CPU function's type.)
+#define CYCLONE_CALL(dev, fn, ...)                                                                \
+  ((dev).is_cuda() ? (::cyclone::dispatch::no_cuda(#fn), ::cyclone::kernels::cpu::fn(__VA_ARGS__)) \
+                   : ::cyclone::kernels::cpu::fn(__VA_ARGS__))
 #endif

@@ -1,30 +1,12 @@
-// Element types a Tensor can hold: float32 for data, int64 for labels and
-// indices, uint8 for images and boolean masks.
+// Element types a Tensor can hold (defined with the backends in kernels/dtype.h,
+// re-exported here as cyclone::DType for users of tensors).
 #pragma once
-#include <cstddef>
-#include <cstdint>
-#include <string>
+#include "kernels/dtype.h"
 
 namespace cyclone {
 
-enum class DType : uint8_t { f32, i64, u8 };
-
-inline size_t dtype_size(DType t) {
-  switch (t) {
-    case DType::f32: return 4;
-    case DType::i64: return 8;
-    case DType::u8: return 1;
-  }
-  return 0;
-}
-
-inline const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::f32: return "float32";
-    case DType::i64: return "int64";
-    case DType::u8: return "uint8";
-  }
-  return "?";
-}
+using kernels::DType;
+using kernels::dtype_name;
+using kernels::dtype_size;
 
 }  // namespace cyclone

@@ -4,11 +4,13 @@
 // it works on every device and layout. Both copy bits exactly.
 #include "tensor/gather.h"
 
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "autograd/node.h"
+#include "tensor/host_access.h"
 
 namespace cyclone {
 namespace {
@@ -18,8 +20,8 @@ void gather_contiguous_cpu(const Tensor& x, int64_t dim, const std::vector<int64
   int64_t outer = 1, inner = static_cast<int64_t>(x.element_size());
   for (int64_t d = 0; d < dim; ++d) outer *= x.size(d);
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
-  const auto* src = static_cast<const char*>(x.raw_data());
-  auto* dst = static_cast<char*>(out.raw_data());
+  const std::byte* src = host_bytes(x).data();
+  std::byte* dst = host_bytes(out).data();
   const int64_t n = static_cast<int64_t>(indices.size()), size = x.size(dim);
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < n; ++i) {

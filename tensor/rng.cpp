@@ -1,6 +1,8 @@
 // The default Philox generator state (see rng.h).
 #include "tensor/rng.h"
 
+#include "kernels/philox.h"
+
 namespace cyclone {
 
 void Generator::manual_seed(uint64_t seed) {
@@ -29,5 +31,7 @@ Generator& default_generator() {
   static Generator gen(0);
   return gen;
 }
+
+float philox_uniform(uint64_t seed, uint64_t offset, int64_t i) { return kernels::philox_uniform(seed, offset, i); }
 
 }  // namespace cyclone

@@ -28,6 +28,11 @@ class Generator {
 };
 
 Generator& default_generator();
+
+// Element i of the Philox uniform stream (seed, offset): the number in [0, 1)
+// that rand() writes at position i when the generator stands at that state.
+// For host code that needs a few reproducible numbers without a tensor.
+float philox_uniform(uint64_t seed, uint64_t offset, int64_t i);
 inline void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
 
 }  // namespace cyclone

@@ -1,4 +1,4 @@
-// The CPU convolution kernels (kernels/cpu/conv.h, one image at a time) against
+// The CPU convolution kernels (conv2d_* of kernels/nn_contract.h, one image at a time) against
 // a naive double-precision convolution, for strides, padding, dilation, groups,
 // 1x1 and rectangular kernels, with batches that leave a partial weight-gradient
 // chunk; and bitwise independence from the thread count.
@@ -16,14 +16,15 @@ namespace {
 
 using namespace cyclone;
 namespace cpu = cyclone::kernels::cpu;
+namespace K = cyclone::kernels;
 using cyclone::test::random_floats;
 
 struct Case {
   int64_t n, c, h, w, k, kh, kw, stride, pad, dil, groups;
 };
 
-cpu::ConvShape shape_of(const Case& t) {
-  cpu::ConvShape s;
+K::ConvShape shape_of(const Case& t) {
+  K::ConvShape s;
   s.g.n = t.n; s.g.c = t.c; s.g.h = t.h; s.g.w = t.w;
   s.g.kh = t.kh; s.g.kw = t.kw; s.g.sh = s.g.sw = t.stride; s.g.ph = s.g.pw = t.pad; s.g.dh = s.g.dw = t.dil;
   s.k = t.k;
@@ -33,7 +34,7 @@ cpu::ConvShape shape_of(const Case& t) {
 
 // Calls fn(b, k, oy, ox, ch, i, j, x_index, w_index) for every product term of the convolution.
 template <class F>
-void for_each_term(const cpu::ConvShape& s, F&& fn) {
+void for_each_term(const K::ConvShape& s, F&& fn) {
   const auto& g = s.g;
   const int64_t cg = g.c / s.groups, kg = s.k / s.groups;
   for (int64_t b = 0; b < g.n; ++b)
@@ -71,7 +72,7 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
       {9, 6, 5, 5, 6, 3, 3, 1, 1, 1, 6},   // depthwise
   };
   for (const Case& t : cases) {
-    const cpu::ConvShape s = shape_of(t);
+    const K::ConvShape s = shape_of(t);
     CAPTURE(t.n); CAPTURE(t.kh); CAPTURE(t.groups);
     const int64_t nx = t.n * t.c * t.h * t.w, nw = t.k * (t.c / t.groups) * t.kh * t.kw;
     const int64_t ny = t.n * t.k * s.g.out_h() * s.g.out_w();
@@ -83,9 +84,10 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
       dw_ref[wi] += double(dy[yi]) * x[xi];
     });
     std::vector<float> y(ny, NAN), dx(nx, NAN), dw(nw, NAN);
-    cpu::conv2d_forward(x.data(), w.data(), s, y.data());
-    cpu::conv2d_backward_input(dy.data(), w.data(), s, dx.data());
-    cpu::conv2d_backward_weight(x.data(), dy.data(), s, dw.data());
+    std::vector<float> ws(static_cast<size_t>(cpu::conv2d_workspace_size(s)));
+    cpu::conv2d_forward(x.data(), w.data(), s, y.data(), ws.data());
+    cpu::conv2d_backward_input(dy.data(), w.data(), s, dx.data(), ws.data());
+    cpu::conv2d_backward_weight(x.data(), dy.data(), s, dw.data(), ws.data());
     check_close(y, y_ref, "y");
     check_close(dx, dx_ref, "dx");
     check_close(dw, dw_ref, "dw");
@@ -95,15 +97,16 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
 TEST_CASE("CPU conv kernels give bitwise the same results with 1, 2 and 3 threads") {
   const int before = cpu::num_threads();
   const Case t{11, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1};
-  const cpu::ConvShape s = shape_of(t);
+  const K::ConvShape s = shape_of(t);
   const int64_t nx = t.n * t.c * t.h * t.w, nw = t.k * t.c * 9, ny = t.n * t.k * 64;
   const auto x = random_floats(nx, 4), w = random_floats(nw, 5), dy = random_floats(ny, 6);
   auto run = [&](int threads) {
     cpu::set_num_threads(threads);
     std::vector<float> out(ny + nx + nw, NAN);
-    cpu::conv2d_forward(x.data(), w.data(), s, out.data());
-    cpu::conv2d_backward_input(dy.data(), w.data(), s, out.data() + ny);
-    cpu::conv2d_backward_weight(x.data(), dy.data(), s, out.data() + ny + nx);
+    std::vector<float> ws(static_cast<size_t>(cpu::conv2d_workspace_size(s)));
+    cpu::conv2d_forward(x.data(), w.data(), s, out.data(), ws.data());
+    cpu::conv2d_backward_input(dy.data(), w.data(), s, out.data() + ny, ws.data());
+    cpu::conv2d_backward_weight(x.data(), dy.data(), s, out.data() + ny + nx, ws.data());
     return out;
   };
   const auto one = run(1), two = run(2), three = run(3);

@@ -1,4 +1,4 @@
-// Tests for train/csv_log: exact file contents, round trips through read_csv,
+// Tests for report/csv_log: exact file contents, round trips through read_csv,
 // appending, quoting and errors that name the file.
 #include <doctest/doctest.h>
 

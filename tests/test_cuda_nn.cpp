@@ -100,6 +100,37 @@ TEST_CASE("im2col and col2im: CUDA = CPU for 1x1, 3x3 and 3x1 kernels with strid
   }
 }
 
+TEST_CASE("conv2d forward, input and weight backward: CUDA (whole batch) = CPU (per image), with groups" *
+          doctest::test_suite("cuda")) {
+  if (!cuda_or_skip()) return;
+  struct Case {
+    K::ConvGeometry g;
+    int64_t k, groups;
+  };
+  for (const Case& t : {Case{conv(3, 3, 1, 1, 1, 1, 1, 1), 4, 1}, Case{conv(1, 1, 1, 1, 0, 0, 1, 1), 6, 1},
+                        Case{conv(3, 3, 2, 2, 1, 1, 2, 2), 10, 5}, Case{conv(3, 1, 2, 1, 1, 0, 1, 1), 3, 1}}) {
+    const K::ConvShape s{t.g, t.k, t.groups};
+    INFO("kernel " << t.g.kh << "x" << t.g.kw << " stride " << t.g.sh << " k " << t.k << " groups " << t.groups);
+    const size_t nx = t.g.n * t.g.c * t.g.h * t.g.w, nw = t.k * (t.g.c / t.groups) * t.g.kh * t.g.kw;
+    const size_t ny = t.g.n * t.k * t.g.out_h() * t.g.out_w();
+    const auto x = random_floats(nx, 51), w = random_floats(nw, 52), dy = random_floats(ny, 53);
+    std::vector<float> want_y(ny), want_dx(nx), want_dw(nw);
+    std::vector<float> cpu_ws(static_cast<size_t>(cpu::conv2d_workspace_size(s)));
+    cpu::conv2d_forward(x.data(), w.data(), s, want_y.data(), cpu_ws.data());
+    cpu::conv2d_backward_input(dy.data(), w.data(), s, want_dx.data(), cpu_ws.data());
+    cpu::conv2d_backward_weight(x.data(), dy.data(), s, want_dw.data(), cpu_ws.data());
+    DeviceVec<float> xd(x), wd(w), dyd(dy);
+    auto got_y = garbage(ny), got_dx = garbage(nx), got_dw = garbage(nw);
+    auto ws = garbage(static_cast<size_t>(gpu::conv2d_workspace_size(s)));
+    gpu::conv2d_forward(xd.get(), wd.get(), s, got_y.get(), ws.get());
+    gpu::conv2d_backward_input(dyd.get(), wd.get(), s, got_dx.get(), ws.get());
+    gpu::conv2d_backward_weight(xd.get(), dyd.get(), s, got_dw.get(), ws.get());
+    check_close(got_y.host(), want_y, 1e-5, 1e-5);
+    check_close(got_dx.host(), want_dx, 1e-5, 1e-5);
+    check_close(got_dw.host(), want_dw, 1e-5, 1e-5);
+  }
+}
+
 TEST_CASE("batch norm stats, apply and backward: CUDA = CPU" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
   struct Shape { int64_t n, c, s; float offset; };

@@ -1,4 +1,4 @@
-// Tests for train/plot: tick generation, axis mapping, and PNG/SVG output read
+// Tests for report/plot: tick generation, axis mapping, and PNG/SVG output read
 // back and checked pixel by pixel / element by element.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Tests for train/progress: exact status lines and print counts under a fake
+// Tests for report/progress: exact status lines and print counts under a fake
 // clock, in Plain, Tty, Quiet and nested use.
 #include <doctest/doctest.h>
 

@@ -7,26 +7,16 @@
 #include <stdexcept>
 
 #include "data/rng.h"
-#include "kernels/cuda_runtime.h"
+#include "tensor/host_access.h"
+#include "tensor/pinned.h"
 
 namespace cyclone::train {
 
 // A pinned host buffer for one batch plus the event that marks its upload done.
 struct DataLoader::Slot {
-  float* x = nullptr;
-  int64_t* y = nullptr;
-  void* upload_done = nullptr;
-  Slot(size_t x_floats, size_t n) {
-    x = static_cast<float*>(kernels::cuda::pinned_malloc(x_floats * sizeof(float)));
-    y = static_cast<int64_t*>(kernels::cuda::pinned_malloc(n * sizeof(int64_t)));
-  }
-  ~Slot() {
-    if (upload_done) kernels::cuda::event_destroy(upload_done);
-    kernels::cuda::pinned_free(x);
-    kernels::cuda::pinned_free(y);
-  }
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
+  Tensor x, y;  // pinned [batch_size, C, H, W] and [batch_size]
+  StreamEvent upload_done;
+  Slot(const Shape& x_shape, int64_t n) : x(empty_pinned(x_shape)), y(empty_pinned({n}, DType::i64)) {}
 };
 
 DataLoader::DataLoader(std::shared_ptr<const data::ImageSet> set, LoaderOptions opts)
@@ -36,10 +26,8 @@ DataLoader::DataLoader(std::shared_ptr<const data::ImageSet> set, LoaderOptions 
   if (opts_.prefetch < 1) opts_.prefetch = 1;
   data::normalize_preset(opts_.augment.normalize);  // validates the preset name early
   if (opts_.device.is_cuda()) {
-    const size_t per = static_cast<size_t>(opts_.batch_size * set_->image_size());
-    for (int i = 0; i < opts_.prefetch + 2; ++i) {
-      slots_.push_back(std::make_unique<Slot>(per, static_cast<size_t>(opts_.batch_size)));
-    }
+    const Shape xs{opts_.batch_size, set_->channels, set_->height, set_->width};
+    for (int i = 0; i < opts_.prefetch + 2; ++i) slots_.push_back(std::make_unique<Slot>(xs, opts_.batch_size));
   }
 }
 
@@ -90,24 +78,22 @@ Batch DataLoader::build(const std::vector<int64_t>& order, int64_t b, int64_t ep
   if (!opts_.device.is_cuda()) {
     batch.x = empty(xs);
     batch.y = empty({count}, DType::i64);
-    data::augment_batch(*set_, idx, opts_.augment, opts_.seed, static_cast<uint64_t>(epoch), batch.x.data<float>(),
-                        batch.y.data<int64_t>(), opts_.threads);
+    data::augment_batch(*set_, idx, opts_.augment, opts_.seed, static_cast<uint64_t>(epoch), host_span<float>(batch.x).data(),
+                        host_span<int64_t>(batch.y).data(), opts_.threads);
     return batch;
   }
   // CUDA: fill a pinned slot (once its previous upload has finished), then upload asynchronously.
   Slot& slot = *slots_[next_slot_];
   next_slot_ = (next_slot_ + 1) % slots_.size();
-  if (slot.upload_done) {
-    kernels::cuda::event_synchronize(slot.upload_done);
-    kernels::cuda::event_destroy(slot.upload_done);
-    slot.upload_done = nullptr;
-  }
-  data::augment_batch(*set_, idx, opts_.augment, opts_.seed, static_cast<uint64_t>(epoch), slot.x, slot.y, opts_.threads);
+  slot.upload_done.wait();
+  const Tensor x = slot.x.narrow(0, 0, count), y = slot.y.narrow(0, 0, count);
+  data::augment_batch(*set_, idx, opts_.augment, opts_.seed, static_cast<uint64_t>(epoch), host_span<float>(x).data(),
+                      host_span<int64_t>(y).data(), opts_.threads);
   batch.x = empty(xs, opts_.device);
   batch.y = empty({count}, TensorOptions(DType::i64).on(opts_.device));
-  kernels::cuda::copy_to_device_async(batch.x.raw_data(), slot.x, static_cast<size_t>(batch.x.numel()) * sizeof(float));
-  kernels::cuda::copy_to_device_async(batch.y.raw_data(), slot.y, static_cast<size_t>(count) * sizeof(int64_t));
-  slot.upload_done = kernels::cuda::event_record();
+  upload_async(batch.x, x);
+  upload_async(batch.y, y);
+  slot.upload_done.record();
   return batch;
 }
 

@@ -67,7 +67,9 @@ void for_each_range(int64_t n, int64_t workspace, const std::function<void(int64
 
 }  // namespace
 
-void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y) {
+int64_t conv2d_workspace_size(const ConvShape&) { return 0; }
+
+void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y, float* /*workspace*/) {
   const Dims d = dims_of(s);
   for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* cols) {
     for (int64_t b = b0; b < b1; ++b) {
@@ -79,7 +81,7 @@ void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y
   });
 }
 
-void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx) {
+void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx, float* /*workspace*/) {
   const Dims d = dims_of(s);
   for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* dcols) {
     for (int64_t b = b0; b < b1; ++b) {
@@ -91,7 +93,7 @@ void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, 
   });
 }
 
-void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw) {
+void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw, float* /*workspace*/) {
   const Dims d = dims_of(s);
   const int64_t wsize = s.k * d.ckk_g, chunks = (s.g.n + kWeightChunk - 1) / kWeightChunk;
   std::vector<float> partial(static_cast<size_t>(chunks * wsize));

@@ -9,12 +9,11 @@
 
 #include "common.h"
 #include "autograd/node.h"
-#include "kernels/cpu/parallel.h"
-#include "kernels/cuda_runtime.h"
 #include "nn/state_io.h"
 #include "schedules/dry_run.h"
 #include "schedules/factory.h"
 #include "tensor/allocator.h"
+#include "tensor/threads.h"
 #include "train/lr_finder.h"
 #include "train/precise_bn.h"
 #include "report/plot.h"
@@ -299,15 +298,15 @@ Runner add_info(CLI::App& app) {
   sub->add_flag("--json", *as_json, "Print one JSON object as the last line");
   return [as_json] {
     json j{{"version", "0.1.0"}, {"cuda_built", cuda_built()}, {"cuda_emulated", cuda_emulated()},
-           {"cuda_devices", cuda_device_count()}, {"cpu_threads", kernels::cpu::num_threads()}};
+           {"cuda_devices", cuda_device_count()}, {"cpu_threads", num_threads()}};
     const char* backend = !cuda_built()     ? "not built"
                           : cuda_emulated() ? "emulated on the CPU (CYCLONE_CUDA=EMULATE: correct, checked and slow)"
                                             : "built";
-    std::printf("cyclone 0.1.0\n  CUDA backend: %s\n  CPU threads: %d\n", backend, kernels::cpu::num_threads());
+    std::printf("cyclone 0.1.0\n  CUDA backend: %s\n  CPU threads: %d\n", backend, num_threads());
     json devs = json::array();
     for (int i = 0; i < cuda_device_count(); ++i) {
-      const std::string name = kernels::cuda::device_name(i);
-      const double gib = double(kernels::cuda::mem_total(i)) / (1 << 30);
+      const std::string name = cuda_device_name(i);
+      const double gib = double(cuda_memory_total(i)) / (1 << 30);
       std::printf("  cuda:%d  %s  %.1f GiB\n", i, name.c_str(), gib);
       devs.push_back({{"index", i}, {"name", name}, {"memory_gib", gib}});
     }

@@ -11,10 +11,10 @@
 #include "data/idx.h"
 #include "data/image_folder.h"
 #include "data/synthetic.h"
-#include "kernels/cpu/parallel.h"
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "tensor/rng.h"
+#include "tensor/threads.h"
 
 namespace cyclone::cli {
 namespace fs = std::filesystem;
@@ -153,7 +153,7 @@ Session make_session(const Common& c, bool need_train) {
     throw std::invalid_argument("--groups must be 0 (keep the model's) or at least 2, got " +
                                 std::to_string(c.layer_groups));
   }
-  if (c.threads > 0) kernels::cpu::set_num_threads(c.threads);
+  if (c.threads > 0) set_num_threads(c.threads);
   manual_seed(c.seed);
   Session s;
   s.device = pick_device(c.device);
