@@ -5,6 +5,7 @@
 #include "autograd/node.h"
 #include "tensor/allocator.h"
 #include "tensor/device.h"
+#include "tensor/gather.h"
 #include "tensor/rng.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"

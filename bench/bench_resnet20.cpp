@@ -17,6 +17,7 @@
 #include "bench/throughput.h"
 #include "bench/train_step.h"
 #include "kernels/cuda_runtime.h"
+#include "nn/functional.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
-// Times whole training steps of a model from nn::make_model on one device, as the
-// Learner runs them: zero_grad, forward, cross-entropy, backward and (optionally)
-// an SGD step, on one fixed random batch. Host clock with a device sync before
-// and after each step, so launch overhead counts. Used by bench_train_cpu and
-// bench_resnet20.
+// Times whole training steps of a model from nn::make_model on one device, through
+// the Learner's own step (train::train_step): zero_grad, forward, cross-entropy,
+// backward and (optionally) an SGD step, on one fixed random batch. Host clock with
+// a device sync before and after each step, so launch overhead counts. Used by
+// bench_train_cpu and bench_resnet20.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "bench/harness.h"
-#include "nn/functional.h"
 #include "nn/models/model.h"
 #include "optim/sgd.h"
 #include "tensor/device.h"
 #include "tensor/rng.h"
+#include "train/train_step.h"
 
 namespace cyclone::bench {
 
@@ -73,13 +73,11 @@ inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
   so.momentum = 0.9;
   so.weight_decay = 5e-4;
   optim::SGD opt(model->parameters(), so);
-  auto step = [&] {
-    opt.zero_grad();
-    Tensor loss = nn::functional::cross_entropy(model->forward(b.x), b.y);
-    loss.backward();
-    if (cfg.optimizer_step) opt.step();
-    return loss;
-  };
+  train::TrainStep ts;
+  ts.forward = [&model](const Tensor& x) { return model->forward(x); };
+  ts.optimizer = &opt;
+  ts.parts = cfg.optimizer_step ? train::StepParts::all : train::StepParts::no_update;
+  auto step = [&] { return train::train_step(ts, b.x, b.y); };
   TrainBenchResult r;
   r.optimizer_step = cfg.optimizer_step;
   r.first_loss = step().item();

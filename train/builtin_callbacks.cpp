@@ -1,20 +1,17 @@
 // The Learner's built-in callbacks: progress and epoch lines, the run CSV
 // (step, epoch, lr, momentum, train/valid loss, accuracy, time), plots at the
-// end of a fit, NaN stop, periodic checkpoints and SGDR snapshots.
+// end of a fit, NaN stop and periodic checkpoints.
 #include "train/builtin_callbacks.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
-#include "nn/state_io.h"
 #include "report/csv_log.h"
 #include "report/plot.h"
 #include "report/progress.h"
-#include "tensor/host_access.h"
 
 namespace cyclone::train {
 namespace {
@@ -176,40 +173,6 @@ std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_
     out.push_back(std::make_unique<CheckpointCallback>(l.options().out_dir + "/checkpoint.npz", l.options().checkpoint_every));
   }
   return out;
-}
-
-void SnapshotCallback::on_batch_end(Learner& l, const BatchInfo& b) {
-  if (b.step >= total_ || !sgdr_->is_cycle_end(b.step)) return;
-  nn::NamedTensors snap;
-  for (auto& [k, v] : l.model().state_dict()) snap.emplace_back(k, v.clone());
-  l.snapshots_.push_back(snap);
-  if (!l.options().out_dir.empty()) {
-    std::filesystem::create_directories(l.options().out_dir);
-    const std::string path = l.options().out_dir + "/snapshot_" + std::to_string(l.snapshots_.size()) + ".npz";
-    nn::save_npz_tensors(path, snap);
-    l.snapshot_files_.push_back(path);
-  }
-}
-
-std::shared_ptr<Callback> make_snapshot_callback(std::shared_ptr<const schedules::SGDR> sgdr, int64_t total_steps) {
-  return std::make_shared<SnapshotCallback>(std::move(sgdr), total_steps);
-}
-
-std::pair<Tensor, Tensor> feature_batch(const Tensor& feats, const Tensor& labels, const std::vector<int64_t>& order,
-                                        int64_t b, int64_t bs) {
-  const int64_t begin = b * bs, count = std::min<int64_t>(bs, feats.size(0) - begin), f = feats.size(1);
-  Tensor x = empty({count, f});
-  Tensor y = empty({count}, DType::i64);
-  const std::span<const float> src = host_span<float>(feats);
-  const std::span<const int64_t> ls = host_span<int64_t>(labels);
-  const std::span<float> xs = host_span<float>(x);
-  const std::span<int64_t> ys = host_span<int64_t>(y);
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t r = order[static_cast<size_t>(begin + i)];
-    std::memcpy(xs.data() + i * f, src.data() + r * f, static_cast<size_t>(f) * sizeof(float));
-    ys[static_cast<size_t>(i)] = ls[static_cast<size_t>(r)];
-  }
-  return {x, y};
 }
 
 }  // namespace cyclone::train

@@ -1,7 +1,7 @@
 // Learner: the fit loop that ties model, data, optimizer and schedule together
 // (fit, fit_one_cycle, fit_sgdr), plus layer-group freezing, discriminative
-// learning rates, the LR range test, precomputed activations, TTA, snapshot
-// ensembles and exactly-resumable checkpoints.
+// learning rates, precomputed activations, TTA, snapshot ensembles and
+// exactly-resumable checkpoints. The LR range test (lr_finder.h) runs through fit.
 #pragma once
 #include <memory>
 #include <optional>
@@ -48,6 +48,33 @@ struct Metrics {
   int64_t correct = 0, count = 0;
 };
 
+// A point in a fit: steps taken (the schedule's next step), and the epoch and batch to
+// continue from.
+struct FitPosition {
+  int64_t step = 0, epoch = 0, batch = 0;
+};
+
+// Everything the fit loop keeps between steps and between fits.
+struct FitState {
+  FitPosition position;               // of the current (or last) fit; what checkpoints save
+  std::optional<FitPosition> resume;  // where the next fit starts (set by load_checkpoint)
+  int64_t global_step = 0;            // steps taken across fits
+  bool stop_requested = false;        // the loop stops after the current step
+};
+
+// One run of the fit loop. fit(epochs, schedule) is the ordinary one; fit_sgdr adds a
+// step limit and a snapshot callback, and the LR range test runs on its own epoch stream
+// with only its own callback.
+struct FitPlan {
+  int64_t epochs = 1;
+  schedules::SchedulePtr schedule;  // stepped per batch, from step 0 of this fit
+  int64_t max_steps = -1;           // stop once the fit has taken this many steps (-1: no limit)
+  int64_t loader_epoch = 0;         // the training loader's epoch for the fit's epoch 0
+  bool validate = true;             // score the validation set after every epoch
+  bool usual_callbacks = true;      // progress, NaN stop, log.csv, checkpoints, and add_callback's
+  std::vector<std::shared_ptr<Callback>> callbacks;  // for this fit only, after the usual ones
+};
+
 class Learner {
  public:
   Learner(nn::ModelPtr model, std::shared_ptr<DataLoader> train, std::shared_ptr<DataLoader> valid,
@@ -58,12 +85,15 @@ class Learner {
   // Trains for `epochs` epochs; the schedule is stepped per batch, from step 0 of
   // this fit (its group count must match the optimizer's, or be 1 to apply to all).
   FitResult fit(int64_t epochs, schedules::SchedulePtr schedule);
+  FitResult fit(const FitPlan& plan);
   // One-cycle with per-group peaks (one value, or one per layer group).
   FitResult fit_one_cycle(int64_t epochs, std::vector<double> max_lr, double pct_start = 0.3);
   // SGDR: n_cycles cycles of cycle_len epochs each growing by cycle_mult; with
   // snapshots, the weights at the end of every cycle are kept (and saved to out_dir).
   FitResult fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
                      bool snapshots = false);
+  // Batches per epoch (over the cached features when precomputed).
+  int64_t steps_per_epoch() const;
 
   // ---- evaluation ----
   Metrics validate();                 // on the validation loader
@@ -97,32 +127,28 @@ class Learner {
   // Restores a checkpoint; the next fit() with the same arguments continues from it.
   void load_checkpoint(const std::string& path);
 
+  // ---- the loop's state ----
   void add_callback(std::shared_ptr<Callback> cb) { callbacks_.push_back(std::move(cb)); }
-  void request_stop() { stop_requested_ = true; }
-  // Train mode with frozen groups' BN statistics held, as during fit (used by lr_find).
-  void set_bn_modes_for_lr_find() { set_bn_modes(); }
+  void request_stop() { state_.stop_requested = true; }
+  const FitState& state() const { return state_; }
+  void set_state(const FitState& s) { state_ = s; }  // e.g. to put back the state after a trial run
+  int64_t total_steps() const { return state_.global_step; }  // steps taken across fits
 
   nn::Model& model() { return *model_; }
   optim::Optimizer& optimizer() { return *opt_; }
   DataLoader& train_loader() { return *train_; }
   DataLoader* valid_loader() { return valid_.get(); }
   const LearnerOptions& options() const { return opts_; }
-  int64_t total_steps() const { return global_step_; }  // steps taken across fits
 
  private:
-  friend class LrFinder;
-  struct Resume {
-    int64_t step = 0, epoch = 0, batch = 0;
-    bool pending = false;
-  };
-  void build_optimizer();
-  void apply_schedule(const schedules::Schedule& s, int64_t step);
-  void set_bn_modes();
-  Tensor train_batch(const Tensor& x, const Tensor& y);
   static constexpr size_t kLossReadEvery = 25;  // CUDA: steps between loss reads
+  void set_bn_modes();  // train mode; frozen groups' BN statistics held
   Tensor forward_train(const Tensor& x);
-  int64_t steps_per_epoch() const;  // batches per epoch (over cached features when precomputed)
   std::unique_ptr<optim::Optimizer> make_optimizer(const std::vector<double>& lrs) const;
+  // Rows order[b*bs ..) of cached features and their labels, on the training device.
+  std::pair<Tensor, Tensor> feature_batch(const Tensor& feats, const Tensor& labels,
+                                          const std::vector<int64_t>& order, int64_t b) const;
+  Metrics score_probs(const Tensor& probs) const;  // accuracy and NLL of [N, classes] on the validation set
 
   nn::ModelPtr model_;
   std::shared_ptr<DataLoader> train_, valid_;
@@ -130,15 +156,11 @@ class Learner {
   std::unique_ptr<optim::Optimizer> opt_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
   std::vector<nn::NamedTensors> snapshots_;
-  int64_t frozen_to_ = 0, global_step_ = 0;
-  bool stop_requested_ = false, precomputed_ = false;
-  Resume resume_;
-  int64_t fit_step_ = 0, fit_epoch_ = 0, fit_batch_ = 0;  // position inside the current fit
-  // Precomputed features: [N, F] on the training device, with labels.
+  int64_t frozen_to_ = 0;
+  FitState state_;
+  bool precomputed_ = false;
+  // Precomputed features: [N, F] on the host, with labels.
   Tensor feat_train_, feat_train_y_, feat_valid_, feat_valid_y_;
-  std::vector<std::string> snapshot_files_;
-  int64_t step_limit_ = -1;  // fit_sgdr: stop after this many steps
-  friend class SnapshotCallback;
 };
 
 }  // namespace cyclone::train

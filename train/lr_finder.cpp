@@ -1,19 +1,107 @@
-// The LR range test (see lr_finder.h).
+// The LR range test (see lr_finder.h): an ordinary fit on a separate epoch stream
+// of the training loader, driven by the lr sweep as its schedule, with one callback
+// that records the smoothed loss and stops on divergence. Everything the fit
+// changes is put back by a guard, also when it throws.
 #include "train/lr_finder.h"
 
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "autograd/node.h"
-#include "nn/functional.h"
-#include "tensor/rng.h"
 #include "report/csv_log.h"
 #include "report/plot.h"
 #include "report/progress.h"
+#include "schedules/compose.h"
+#include "tensor/rng.h"
 
 namespace cyclone::train {
+
+namespace {
+
+constexpr int64_t kLrFindEpoch = 1000000;  // the loader's epochs from here on: not training's
+
+// The sweep's lrs with the optimizer's momentum of each group held where it is.
+class HoldMomentum final : public schedules::Schedule {
+ public:
+  HoldMomentum(schedules::SchedulePtr child, std::vector<double> momenta)
+      : Schedule("HoldMomentum", momenta.size()), child_(std::move(child)), momenta_(std::move(momenta)) {}
+  std::string describe() const override { return child_->describe() + " (momentum held)"; }
+
+ protected:
+  schedules::Value value_at(int64_t step, size_t group) const override {
+    return {child_->at(step, group).lr, momenta_[group]};
+  }
+
+ private:
+  schedules::SchedulePtr child_;
+  std::vector<double> momenta_;
+};
+
+// Records (lr, loss, smoothed loss) after every step and stops the fit once the
+// smoothed loss diverges.
+class RangeTestCallback final : public Callback {
+ public:
+  RangeTestCallback(const LrFindOptions& o, const schedules::SweepOptions& sweep, LrFindResult& out)
+      : sweep_(sweep), smooth_(o.beta, o.stop_factor), num_it_(o.num_it), out_(out) {}
+  void on_fit_begin(Learner& l) override {
+    if (!l.options().quiet) bar_ = std::make_unique<report::ProgressBar>("lr_find", num_it_, std::cerr);
+  }
+  void on_batch_end(Learner& l, const BatchInfo& b) override {
+    const double lr = schedules::sweep_lr(sweep_, b.step);
+    out_.lrs.push_back(lr);
+    out_.losses.push_back(b.loss);
+    out_.smoothed.push_back(smooth_.update(b.loss));
+    if (bar_) bar_->update(b.step + 1, {{"lr", std::to_string(lr)}, {"loss", std::to_string(smooth_.value())}});
+    if (smooth_.diverged()) {
+      out_.diverged = true;
+      l.request_stop();
+    }
+  }
+  void on_fit_end(Learner&) override {
+    if (bar_) bar_->finish();
+  }
+  bool needs_state_after(int64_t) const override { return true; }  // read every loss: stop at once
+
+ private:
+  schedules::SweepOptions sweep_;
+  schedules::SmoothedLoss smooth_;
+  int64_t num_it_;
+  LrFindResult& out_;
+  std::unique_ptr<report::ProgressBar> bar_;
+};
+
+// Saves what a trial fit changes (weights and BN statistics, optimizer state
+// including lrs, RNG, the Learner's loop state) and puts it back when it goes.
+class PutBack {
+ public:
+  explicit PutBack(Learner& l)
+      : l_(l), opt_(l.optimizer().state_dict()), rng_(default_generator().state()), state_(l.state()) {
+    for (auto& [k, v] : l.model().state_dict()) model_.emplace_back(k, v.clone());
+  }
+  PutBack(const PutBack&) = delete;
+  PutBack& operator=(const PutBack&) = delete;
+  ~PutBack() {
+    {
+      NoGradGuard no_grad;
+      l_.model().load_state_dict(model_);
+    }
+    l_.optimizer().load_state_dict(opt_);
+    l_.optimizer().zero_grad();
+    default_generator().set_state(rng_);
+    l_.set_state(state_);
+  }
+
+ private:
+  Learner& l_;
+  nn::NamedTensors model_;
+  optim::OptimizerState opt_;
+  GeneratorState rng_;
+  FitState state_;
+};
+
+}  // namespace
 
 std::string LrFindResult::summary() const {
   char buf[512];
@@ -30,7 +118,7 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
   sw.end_lr = o.end_lr;
   sw.num_it = o.num_it;
   sw.mode = o.mode;
-  schedules::sweep_lr(sw, 0);  // validates the options
+  auto sweep = std::make_shared<schedules::LrSweep>(sw);  // validates the options
   optim::Optimizer& opt = l.optimizer();
   const size_t groups = opt.num_groups();
   std::vector<double> ratios = o.group_ratios;
@@ -41,52 +129,24 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
     throw std::invalid_argument("lr_find: " + std::to_string(ratios.size()) + " group ratios for " +
                                 std::to_string(groups) + " parameter groups");
   }
-  // Everything the sweep changes, saved in memory.
-  nn::NamedTensors saved_model;
-  for (auto& [k, v] : l.model().state_dict()) saved_model.emplace_back(k, v.clone());
-  const optim::OptimizerState saved_opt = opt.state_dict();
-  const GeneratorState saved_rng = default_generator().state();
+  std::vector<double> momenta;
+  for (size_t g = 0; g < groups; ++g) momenta.push_back(opt.momentum(g));
 
   LrFindResult r;
-  schedules::SmoothedLoss smooth(o.beta, o.stop_factor);
-  DataLoader& loader = l.train_loader();
-  int64_t epoch = 1000000;  // a separate epoch stream from training's
-  loader.start_epoch(epoch);
-  std::unique_ptr<report::ProgressBar> bar;
-  if (!l.options().quiet) bar = std::make_unique<report::ProgressBar>("lr_find", o.num_it, std::cerr);
-  l.set_bn_modes_for_lr_find();
-  for (int64_t i = 0; i < o.num_it; ++i) {
-    auto batch = loader.next();
-    if (!batch) {
-      loader.start_epoch(++epoch);
-      batch = loader.next();
-    }
-    const double lr = schedules::sweep_lr(sw, i);
-    for (size_t g = 0; g < groups; ++g) opt.set_lr(g, lr * ratios[g]);
-    opt.zero_grad();
-    Tensor loss = nn::functional::cross_entropy(l.model().forward(batch->x), batch->y, nn::functional::Reduction::Mean,
-                                                l.options().label_smoothing);
-    loss.backward();
-    opt.step();
-    const double v = loss.item();
-    r.lrs.push_back(lr);
-    r.losses.push_back(v);
-    r.smoothed.push_back(smooth.update(v));
-    if (bar) bar->update(i + 1, {{"lr", std::to_string(lr)}, {"loss", std::to_string(smooth.value())}});
-    if (smooth.diverged()) {
-      r.diverged = true;
-      break;
-    }
-  }
-  if (bar) bar->finish();
-  // Restore: weights and BN statistics, optimizer state (incl. lrs), RNG.
   {
-    NoGradGuard no_grad;
-    l.model().load_state_dict(saved_model);
+    const PutBack put_back(l);
+    l.set_state({});  // the sweep starts at its own step 0, not at a pending resume point
+    FitPlan plan;
+    plan.schedule = std::make_shared<HoldMomentum>(std::make_shared<schedules::GroupScale>(sweep, ratios), momenta);
+    plan.max_steps = o.num_it;
+    const int64_t per_epoch = std::max<int64_t>(1, l.steps_per_epoch());
+    plan.epochs = (o.num_it + per_epoch - 1) / per_epoch;
+    plan.loader_epoch = kLrFindEpoch;
+    plan.validate = false;
+    plan.usual_callbacks = false;
+    plan.callbacks.push_back(std::make_shared<RangeTestCallback>(o, sw, r));
+    l.fit(plan);
   }
-  opt.load_state_dict(saved_opt);
-  opt.zero_grad();
-  default_generator().set_state(saved_rng);
   auto [lrs, losses] = schedules::trim_for_suggestions(r.lrs, r.smoothed, o.num_it);
   if (lrs.size() < 2) {
     lrs = r.lrs;

@@ -10,6 +10,7 @@
 
 #include "autograd/node.h"
 #include "nn/layers.h"
+#include "train/train_step.h"
 
 namespace cyclone::train {
 
@@ -60,6 +61,9 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
     }
     model.train(was_training);
   };
+  TrainStep forward_pass;  // forward only: the BatchNorm layers update their statistics
+  forward_pass.forward = [&model](const Tensor& x) { return model.forward(x); };
+  forward_pass.parts = StepParts::forward_only;
   int64_t used = 0;
   try {
     loader.start_epoch(0);
@@ -68,7 +72,7 @@ int64_t recalibrate_bn(nn::Module& model, const DataLoader& like, PreciseBnOptio
       if (!b) break;
       ++used;
       for (Saved& s : bns) s.bn->momentum = 1.0 / static_cast<double>(used);
-      model.forward(b->x);
+      train_step(forward_pass, b->x, Tensor());
     }
   } catch (...) {
     restore(true);

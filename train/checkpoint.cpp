@@ -1,0 +1,70 @@
+// Checkpoints: the model's state dict, the optimizer's state, the fit position
+// and global step, the frozen groups and the RNG state, in one npz written
+// atomically; loading one makes the next fit continue exactly where it stopped.
+#include <map>
+#include <stdexcept>
+
+#include "io/npz.h"
+#include "nn/state_io.h"
+#include "tensor/rng.h"
+#include "train/learner.h"
+
+namespace cyclone::train {
+
+namespace {
+io::NdArray i64_scalar(int64_t v) { return io::NdArray::from<int64_t>({}, {v}); }
+io::NdArray f64_scalar(double v) { return io::NdArray::from<double>({}, {v}); }
+int64_t get_i64(const std::map<std::string, io::NdArray>& a, const std::string& k, const std::string& path) {
+  auto it = a.find(k);
+  if (it == a.end() || it->second.dtype != io::DType::i64 || it->second.numel() != 1) {
+    throw std::runtime_error(path + ": not a cyclone checkpoint (missing or bad '" + k + "')");
+  }
+  return it->second.at<int64_t>(0);
+}
+}  // namespace
+
+void Learner::save_checkpoint(const std::string& path) const {
+  std::map<std::string, io::NdArray> a;
+  for (auto& [k, v] : model_->state_dict()) a["model/" + k] = nn::ndarray_from_tensor(v);
+  const optim::OptimizerState os = opt_->state_dict();
+  for (auto& [k, v] : os.tensors) a["optim.t/" + k] = nn::ndarray_from_tensor(v);
+  for (auto& [k, v] : os.scalars) a["optim.s/" + k] = f64_scalar(v);
+  a["learner/format"] = i64_scalar(1);
+  a["learner/step"] = i64_scalar(state_.position.step);
+  a["learner/epoch"] = i64_scalar(state_.position.epoch);
+  a["learner/batch"] = i64_scalar(state_.position.batch);
+  a["learner/global_step"] = i64_scalar(state_.global_step);
+  a["learner/frozen_to"] = i64_scalar(frozen_to_);
+  const GeneratorState g = default_generator().state();
+  a["rng/seed"] = i64_scalar(static_cast<int64_t>(g.seed));
+  a["rng/offset"] = i64_scalar(static_cast<int64_t>(g.offset));
+  io::save_npz(path, a, false);  // writes path.tmp, then renames: never a half-written checkpoint
+}
+
+void Learner::load_checkpoint(const std::string& path) {
+  const std::map<std::string, io::NdArray> a = io::load_npz(path);
+  if (get_i64(a, "learner/format", path) != 1) throw std::runtime_error(path + ": unsupported checkpoint format");
+  nn::NamedTensors model_state;
+  optim::OptimizerState os;
+  for (auto& [k, v] : a) {
+    if (k.rfind("model/", 0) == 0) model_state.emplace_back(k.substr(6), nn::tensor_from_ndarray(v, path + ": " + k));
+    if (k.rfind("optim.t/", 0) == 0) os.tensors[k.substr(8)] = nn::tensor_from_ndarray(v, path + ": " + k);
+    if (k.rfind("optim.s/", 0) == 0) os.scalars[k.substr(8)] = v.at<double>(0);
+  }
+  freeze_to(get_i64(a, "learner/frozen_to", path));
+  try {
+    model_->load_state_dict(model_state);
+    opt_->load_state_dict(os);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  const FitPosition at{get_i64(a, "learner/step", path), get_i64(a, "learner/epoch", path),
+                       get_i64(a, "learner/batch", path)};
+  state_.position = at;
+  state_.resume = at;
+  state_.global_step = get_i64(a, "learner/global_step", path);
+  default_generator().set_state({static_cast<uint64_t>(get_i64(a, "rng/seed", path)),
+                                 static_cast<uint64_t>(get_i64(a, "rng/offset", path))});
+}
+
+}  // namespace cyclone::train

@@ -1,0 +1,146 @@
+// The fit loop: epochs of batches, each run by train_step (train_step.h), with
+// losses read in groups, callbacks around every batch and epoch, and validation.
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "autograd/functions.h"
+#include "train/builtin_callbacks.h"
+#include "train/learner.h"
+#include "train/train_step.h"
+
+namespace cyclone::train {
+
+FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
+  FitPlan plan;
+  plan.epochs = epochs;
+  plan.schedule = std::move(schedule);
+  return fit(plan);
+}
+
+FitResult Learner::fit(const FitPlan& plan) {
+  const int64_t epochs = plan.epochs;
+  const schedules::Schedule* schedule = plan.schedule.get();
+  if (epochs < 1) throw std::invalid_argument("fit: epochs must be >= 1");
+  if (!schedule) throw std::invalid_argument("fit: schedule is null");
+  if (schedule->num_groups() != 1 && schedule->num_groups() != opt_->num_groups()) {
+    throw std::invalid_argument("fit: the schedule has " + std::to_string(schedule->num_groups()) +
+                                " groups but the optimizer has " + std::to_string(opt_->num_groups()));
+  }
+  FitResult result;
+  const bool resuming = state_.resume.has_value();
+  const FitPosition start = state_.resume.value_or(FitPosition{});
+  state_.resume.reset();
+  std::vector<std::unique_ptr<Callback>> builtin;
+  std::vector<Callback*> cbs;
+  if (plan.usual_callbacks) {
+    builtin = make_builtin_callbacks(*this, epochs, resuming);
+    for (auto& c : builtin) cbs.push_back(c.get());
+    for (auto& c : callbacks_) cbs.push_back(c.get());
+  }
+  for (auto& c : plan.callbacks) cbs.push_back(c.get());
+  state_.stop_requested = false;
+  for (Callback* c : cbs) c->on_fit_begin(*this);
+
+  TrainStep ts;
+  ts.forward = [this](const Tensor& x) { return forward_train(x); };
+  ts.optimizer = opt_.get();
+  ts.label_smoothing = opts_.label_smoothing;
+  ts.schedule = schedule;
+  ts.default_momentum = opts_.momentum;
+  const Device device = train_->options().device;
+  const int64_t batches = steps_per_epoch();
+  int64_t step = start.step, start_batch = start.batch;
+  auto limit_reached = [&] { return plan.max_steps >= 0 && step >= plan.max_steps; };
+  auto go_on = [&] { return !state_.stop_requested && !limit_reached(); };
+  for (int64_t epoch = start.epoch; epoch < epochs && go_on(); ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    set_bn_modes();
+    for (Callback* c : cbs) c->on_epoch_begin(*this, epoch);
+    double loss_sum = 0;
+    int64_t seen = 0, images = 0;
+    // Losses stay on the device and are read in groups (one synchronisation per
+    // group, not per step): every step on the CPU, every kLossReadEvery steps on
+    // CUDA, and always at checkpoint steps and epoch ends. on_batch_end and the
+    // NaN stop fire when a group is read.
+    std::vector<std::pair<BatchInfo, Tensor>> pending;
+    const size_t read_every = device.is_cuda() ? kLossReadEvery : 1;
+    auto flush = [&] {
+      if (pending.empty()) return;
+      std::vector<Tensor> parts;
+      for (auto& p : pending) parts.push_back(p.second.reshape({1}));
+      const std::vector<float> losses = cat(parts, 0).to_vector();
+      for (size_t i = 0; i < pending.size(); ++i) {
+        BatchInfo info = pending[i].first;
+        info.loss = losses[i];
+        loss_sum += info.loss;
+        ++seen;
+        if (!std::isfinite(info.loss)) {
+          result.stopped_on_nan = true;
+          state_.stop_requested = true;
+        }
+        for (Callback* c : cbs) c->on_batch_end(*this, info);
+      }
+      pending.clear();
+    };
+    auto run_batch = [&](const Tensor& x, const Tensor& y, int64_t b) {
+      BatchInfo info{step, epoch, b, batches, 0, 0, 0};
+      const Tensor loss = train_step(ts, x, y, step, [&] {
+        info.lr = opt_->lr(opt_->num_groups() - 1);
+        info.momentum = opt_->momentum(opt_->num_groups() - 1);
+        for (Callback* c : cbs) c->on_batch_begin(*this, info);
+      });
+      pending.emplace_back(info, loss);
+      images += x.size(0);
+      ++step;
+      ++state_.global_step;
+      state_.position = {step, epoch, b + 1};
+      bool exact = false;  // a callback needs the state right after this step
+      for (Callback* c : cbs) exact = exact || c->needs_state_after(info.step);
+      if (pending.size() >= read_every || exact || limit_reached()) flush();
+    };
+    const int64_t loader_epoch = plan.loader_epoch + epoch;
+    if (precomputed_) {
+      const std::vector<int64_t> order = train_->epoch_order(loader_epoch);
+      for (int64_t b = start_batch; b < batches && go_on(); ++b) {
+        auto [x, y] = feature_batch(feat_train_, feat_train_y_, order, b);
+        run_batch(x, y, b);
+      }
+    } else {
+      train_->start_epoch(loader_epoch, start_batch);
+      while (go_on()) {
+        auto batch = train_->next();
+        if (!batch) break;
+        run_batch(batch->x, batch->y, batch->index);
+      }
+    }
+    flush();
+    start_batch = 0;
+    EpochInfo info;
+    info.epoch = epoch;
+    info.epochs = epochs;
+    info.train_loss = seen ? loss_sum / static_cast<double>(seen) : NAN;
+    info.valid_loss = info.accuracy = NAN;
+    if (plan.validate && valid_ && !result.stopped_on_nan) {
+      const Metrics m = validate();
+      info.valid_loss = m.loss;
+      info.accuracy = m.accuracy;
+    }
+    info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    info.images_per_second = info.seconds > 0 ? static_cast<double>(images) / info.seconds : 0;
+    state_.position = {step, epoch + 1, 0};
+    result.epochs.push_back({epoch, info.train_loss, info.valid_loss, info.accuracy, info.seconds, info.images_per_second});
+    result.final_accuracy = info.accuracy;
+    result.final_valid_loss = info.valid_loss;
+    for (Callback* c : cbs) c->on_epoch_end(*this, info);
+  }
+  for (Callback* c : cbs) c->on_fit_end(*this);
+  if (plan.validate && result.epochs.empty() && (valid_ || precomputed_)) {  // e.g. resuming a finished run
+    const Metrics m = validate();
+    result.final_accuracy = m.accuracy;
+    result.final_valid_loss = m.loss;
+  }
+  return result;
+}
+
+}  // namespace cyclone::train
