@@ -26,8 +26,7 @@ constexpr int64_t kLrFindEpoch = 1000000;  // the loader's epochs from here on: 
 class HoldMomentum final : public schedules::Schedule {
  public:
   HoldMomentum(schedules::SchedulePtr child, std::vector<double> momenta)
-      : child_(std::move(child)), momenta_(std::move(momenta)) {}
-  size_t num_groups() const override { return momenta_.size(); }
+      : Schedule("HoldMomentum", momenta.size()), child_(std::move(child)), momenta_(std::move(momenta)) {}
   std::string describe() const override { return child_->describe() + " (momentum held)"; }
 
  protected:
