@@ -1,30 +1,25 @@
-// Schedules from text (see factory.h for the names, keys and value syntax): one registry entry
-// per name, holding its keys, how each key sets the typed spec, and its defaults for a fit.
+// Schedules from text (see factory.h for the names, keys and value syntax): the registry, one
+// entry per name holding its table of keys (keys.h: each bound to a typed field of the spec) and
+// its defaults for a fit, and the text parser that applies options through those tables.
 #include "schedules/factory.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
-#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
-#include "schedules/compose.h"
+#include "schedules/keys.h"
 
 namespace cyclone::schedules {
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(s);
-  while (std::getline(in, item, sep)) out.push_back(item);
-  if (s.empty() || s.back() == sep) out.push_back("");
-  return out;
-}
+using keys::action;
+using keys::entry;
+using keys::Entry;
+using keys::field;
+using keys::Text;
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -32,113 +27,15 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-// One option's text, read as a typed value; every error names the schedule and the key.
-struct Text {
-  std::string schedule;
-  std::string key;
-  std::string value;
-  size_t num_groups;  // for slices
-
-  [[noreturn]] void fail(const std::string& why) const {
-    throw std::invalid_argument(schedule + ": option " + key + ": " + why);
-  }
-
-  double number() const { return number(value); }
-  double number(const std::string& v) const {
-    errno = 0;
-    char* end = nullptr;
-    double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || errno == ERANGE) fail("'" + v + "' is not a number");
-    return x;
-  }
-
-  int64_t integer() const {
-    errno = 0;
-    char* end = nullptr;
-    long long x = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || errno == ERANGE) fail("'" + value + "' is not an integer");
-    return static_cast<int64_t>(x);
-  }
-
-  bool boolean() const {
-    if (value == "true" || value == "1" || value == "yes") return true;
-    if (value == "false" || value == "0" || value == "no") return false;
-    fail("'" + value + "' is not a boolean (true/false, 1/0, yes/no)");
-  }
-
-  std::vector<int64_t> integer_list() const {
-    std::vector<int64_t> out;
-    for (const std::string& item : split(value, ',')) {
-      double x = number(item);
-      if (x != static_cast<double>(static_cast<int64_t>(x))) fail("'" + item + "' is not an integer");
-      out.push_back(static_cast<int64_t>(x));
-    }
-    return out;
-  }
-
-  // A scalar, a comma list (one per group), "lo..hi" or "..hi" (fastai slices).
-  PerGroup per_group() const {
-    size_t dots = value.find("..");
-    if (dots != std::string::npos) {
-      if (num_groups == 0) fail("the slice '" + value + "' needs num_groups");
-      double hi = number(value.substr(dots + 2));
-      if (dots == 0) return PerGroup(lr_slice(hi, num_groups));
-      return PerGroup(lr_slice(number(value.substr(0, dots)), hi, num_groups));
-    }
-    std::vector<std::string> items = split(value, ',');
-    if (items.size() == 1) return PerGroup(number(items[0]));
-    std::vector<double> values;
-    for (const std::string& item : items) values.push_back(number(item));
-    return PerGroup(std::move(values));
-  }
-};
-
-// One key of schedule spec S: its name, whether text must give it, and how it sets S.
-template <class S>
-struct Key {
-  std::string name;
-  bool required;
-  std::function<void(S&, const Text&)> set;
-};
-
-struct Entry {
-  std::string name;
-  std::vector<std::string> keys, required;
-  std::function<ScheduleKind()> blank;                  // the spec's own defaults
-  std::function<void(ScheduleKind&, const Text&)> set;  // Text::key is one of keys
-  std::function<ScheduleKind(const FitShape&)> for_fit;
-};
-
-template <class S>
-Entry entry(std::string name, std::vector<Key<S>> keys, std::function<S(const FitShape&)> for_fit) {
-  Entry e{std::move(name), {}, {}, [] { return ScheduleKind(S{}); }, nullptr, nullptr};
-  for (const Key<S>& k : keys) {
-    e.keys.push_back(k.name);
-    if (k.required) e.required.push_back(k.name);
-  }
-  e.set = [keys](ScheduleKind& kind, const Text& t) {
-    for (const Key<S>& k : keys) {
-      if (k.name == t.key) k.set(std::get<S>(kind), t);
-    }
-  };
-  e.for_fit = [for_fit](const FitShape& f) { return ScheduleKind(for_fit(f)); };
-  return e;
-}
-
 int64_t total_steps(const FitShape& f) { return f.epochs * f.steps_per_epoch; }
-
-// The lr / max_lr key most schedules share.
-template <class S>
-Key<S> lr_key(PerGroup S::*field, const char* name = "lr") {
-  return {name, true, [field](S& s, const Text& t) { s.*field = t.per_group(); }};
-}
 
 Entry onecycle_entry() {
   using O = OneCycleOptions;
   return entry<O>(
       "onecycle",
-      {{"preset", false,  // first, so that every other key given overrides the preset's defaults
-        [](O& o, const Text& t) {
+      "max_lr",
+      {action<O>("preset",  // first, so that every other key given overrides the preset's defaults
+                 [](O& o, const Text& t) {
           if (t.value == "fastai") {
             O f = fastai_one_cycle(o.max_lr, o.total_steps);
             f.num_groups = o.num_groups;
@@ -146,37 +43,33 @@ Entry onecycle_entry() {
           } else if (t.value != "torch") {
             t.fail("unknown preset '" + t.value + "'; valid presets: torch, fastai");
           }
-        }},
-       lr_key<O>(&O::max_lr, "max_lr"),
-       {"total_steps", true, [](O& o, const Text& t) { o.total_steps = t.integer(); }},
-       {"pct_start", false, [](O& o, const Text& t) { o.pct_start = t.number(); }},
-       {"anneal", false, [](O& o, const Text& t) { o.anneal = parse_anneal(t.value); }},
-       {"div_factor", false, [](O& o, const Text& t) { o.div_factor = t.number(); }},
-       {"final_div_factor", false, [](O& o, const Text& t) { o.final_div_factor = t.number(); }},
-       {"three_phase", false, [](O& o, const Text& t) { o.three_phase = t.boolean(); }},
-       {"cycle_momentum", false, [](O& o, const Text& t) { o.cycle_momentum = t.boolean(); }},
-       {"base_momentum", false, [](O& o, const Text& t) { o.base_momentum = t.per_group(); }},
-       {"max_momentum", false, [](O& o, const Text& t) { o.max_momentum = t.per_group(); }}},
+        }),
+       field<O>("max_lr", &O::max_lr, true),
+       field<O>("total_steps", &O::total_steps, true),
+       field<O>("pct_start", &O::pct_start),
+       field<O>("anneal", &O::anneal),
+       field<O>("div_factor", &O::div_factor),
+       field<O>("final_div_factor", &O::final_div_factor),
+       field<O>("three_phase", &O::three_phase),
+       field<O>("cycle_momentum", &O::cycle_momentum),
+       field<O>("base_momentum", &O::base_momentum),
+       field<O>("max_momentum", &O::max_momentum)},
       [](const FitShape& f) { return O{.max_lr = f.lr, .total_steps = total_steps(f)}; });
 }
 
 Entry clr_entry() {
   using O = CyclicOptions;
   return entry<O>(
-      "clr",
-      {lr_key<O>(&O::base_lr, "base_lr"),
-       lr_key<O>(&O::max_lr, "max_lr"),
-       {"step_size_up", false, [](O& o, const Text& t) { o.step_size_up = t.integer(); }},
-       {"step_size_down", false, [](O& o, const Text& t) { o.step_size_down = t.integer(); }},
-       {"mode", false,
-        [](O& o, const Text& t) {
-          o.mode = parse_clr_mode(t.value);
-          if (o.mode == ClrMode::custom) t.fail("custom needs a scale function; use the C++ API");
-        }},
-       {"gamma", false, [](O& o, const Text& t) { o.gamma = t.number(); }},
-       {"cycle_momentum", false, [](O& o, const Text& t) { o.cycle_momentum = t.boolean(); }},
-       {"base_momentum", false, [](O& o, const Text& t) { o.base_momentum = t.per_group(); }},
-       {"max_momentum", false, [](O& o, const Text& t) { o.max_momentum = t.per_group(); }}},
+      "clr", "max_lr",
+      {field<O>("base_lr", &O::base_lr, true),
+       field<O>("max_lr", &O::max_lr, true),
+       field<O>("step_size_up", &O::step_size_up),
+       field<O>("step_size_down", &O::step_size_down),
+       field<O>("mode", &O::mode),
+       field<O>("gamma", &O::gamma),
+       field<O>("cycle_momentum", &O::cycle_momentum),
+       field<O>("base_momentum", &O::base_momentum),
+       field<O>("max_momentum", &O::max_momentum)},
       [](const FitShape& f) {
         const double half_cycle = std::round(double(f.steps_per_epoch) * f.cycle_len / 2);
         O o;
@@ -190,82 +83,86 @@ Entry clr_entry() {
 Entry sgdr_entry() {
   using S = SgdrSpec;
   return entry<S>(
-      "sgdr",
-      {lr_key<S>(&S::lr),
-       {"cycle_len", true, [](S& s, const Text& t) { s.cycle_len = t.number(); }},
-       {"cycle_mult", false, [](S& s, const Text& t) { s.cycle_mult = t.integer(); }},
-       {"eta_min", false, [](S& s, const Text& t) { s.eta_min = t.per_group(); }},
-       {"num_cycles", false, [](S& s, const Text& t) { s.num_cycles = t.integer(); }},
-       {"steps_per_epoch", false, [](S& s, const Text& t) { s.steps_per_epoch = t.integer(); }}},
+      "sgdr", "lr",
+      {field<S>("lr", &S::lr, true),
+       field<S>("cycle_len", &S::cycle_len, true),
+       field<S>("cycle_mult", &S::cycle_mult),
+       field<S>("eta_min", &S::eta_min),
+       field<S>("num_cycles", &S::num_cycles),
+       field<S>("steps_per_epoch", &S::steps_per_epoch)},
       [](const FitShape& f) {
         return S{.lr = f.lr, .cycle_len = f.cycle_len, .steps_per_epoch = f.steps_per_epoch,
                  .cycle_mult = f.cycle_mult};
       });
 }
 
+}  // namespace
+
+namespace keys {
+
 const std::vector<Entry>& registry() {
   // In the order of ScheduleKind's alternatives (checked below).
   static const std::vector<Entry> entries = [] {
     std::vector<Entry> e;
-    e.push_back(entry<ConstantSpec>("const", {lr_key<ConstantSpec>(&ConstantSpec::lr)},
+    e.push_back(entry<ConstantSpec>("const", "lr", {field<ConstantSpec>("lr", &ConstantSpec::lr, true)},
                                     [](const FitShape& f) { return ConstantSpec{.lr = f.lr}; }));
     e.push_back(entry<StepSpec>(
-        "step",
-        {lr_key<StepSpec>(&StepSpec::lr),
-         {"step_size", true, [](StepSpec& s, const Text& t) { s.step_size = t.integer(); }},
-         {"gamma", false, [](StepSpec& s, const Text& t) { s.gamma = t.number(); }}},
+        "step", "lr",
+        {field<StepSpec>("lr", &StepSpec::lr, true),
+         field<StepSpec>("step_size", &StepSpec::step_size, true),
+         field<StepSpec>("gamma", &StepSpec::gamma)},
         [](const FitShape& f) {
           const double third = std::floor(double(total_steps(f)) / 3);
           return StepSpec{.lr = f.lr, .step_size = static_cast<int64_t>(std::max(1.0, third))};
         }));
     e.push_back(entry<MultiStepSpec>(
-        "multistep",
-        {lr_key<MultiStepSpec>(&MultiStepSpec::lr),
-         {"milestones", true, [](MultiStepSpec& s, const Text& t) { s.milestones = t.integer_list(); }},
-         {"gamma", false, [](MultiStepSpec& s, const Text& t) { s.gamma = t.number(); }}},
+        "multistep", "lr",
+        {field<MultiStepSpec>("lr", &MultiStepSpec::lr, true),
+         field<MultiStepSpec>("milestones", &MultiStepSpec::milestones, true),
+         field<MultiStepSpec>("gamma", &MultiStepSpec::gamma)},
         [](const FitShape& f) {
           const double total = double(total_steps(f));
           return MultiStepSpec{.lr = f.lr,
                                .milestones = {int64_t(total / 2), int64_t(total * 3 / 4)}};
         }));
     e.push_back(entry<ExponentialSpec>(
-        "exp",
-        {lr_key<ExponentialSpec>(&ExponentialSpec::lr),
-         {"gamma", true, [](ExponentialSpec& s, const Text& t) { s.gamma = t.number(); }}},
+        "exp", "lr",
+        {field<ExponentialSpec>("lr", &ExponentialSpec::lr, true),
+         field<ExponentialSpec>("gamma", &ExponentialSpec::gamma, true)},
         [](const FitShape& f) {
           const double total = double(total_steps(f));
           return ExponentialSpec{.lr = f.lr, .gamma = std::pow(0.01, 1.0 / std::max(1.0, total))};
         }));
     e.push_back(entry<PolynomialSpec>(
-        "poly",
-        {lr_key<PolynomialSpec>(&PolynomialSpec::lr),
-         {"total_steps", true, [](PolynomialSpec& s, const Text& t) { s.total_steps = t.integer(); }},
-         {"power", false, [](PolynomialSpec& s, const Text& t) { s.power = t.number(); }},
-         {"end_lr", false, [](PolynomialSpec& s, const Text& t) { s.end_lr = t.per_group(); }}},
+        "poly", "lr",
+        {field<PolynomialSpec>("lr", &PolynomialSpec::lr, true),
+         field<PolynomialSpec>("total_steps", &PolynomialSpec::total_steps, true),
+         field<PolynomialSpec>("power", &PolynomialSpec::power),
+         field<PolynomialSpec>("end_lr", &PolynomialSpec::end_lr)},
         [](const FitShape& f) { return PolynomialSpec{.lr = f.lr, .total_steps = total_steps(f)}; }));
     e.push_back(entry<LinearSpec>(
-        "linear",
-        {lr_key<LinearSpec>(&LinearSpec::lr),
-         {"start_factor", false, [](LinearSpec& s, const Text& t) { s.start_factor = t.number(); }},
-         {"end_factor", false, [](LinearSpec& s, const Text& t) { s.end_factor = t.number(); }},
-         {"total_iters", false, [](LinearSpec& s, const Text& t) { s.total_iters = t.integer(); }}},
+        "linear", "lr",
+        {field<LinearSpec>("lr", &LinearSpec::lr, true),
+         field<LinearSpec>("start_factor", &LinearSpec::start_factor),
+         field<LinearSpec>("end_factor", &LinearSpec::end_factor),
+         field<LinearSpec>("total_iters", &LinearSpec::total_iters)},
         [](const FitShape& f) { return LinearSpec{.lr = f.lr}; }));
     e.push_back(entry<CosineSpec>(
-        "cosine",
-        {lr_key<CosineSpec>(&CosineSpec::lr),
-         {"t_max", true, [](CosineSpec& s, const Text& t) { s.t_max = t.integer(); }},
-         {"eta_min", false, [](CosineSpec& s, const Text& t) { s.eta_min = t.per_group(); }}},
+        "cosine", "lr",
+        {field<CosineSpec>("lr", &CosineSpec::lr, true),
+         field<CosineSpec>("t_max", &CosineSpec::t_max, true),
+         field<CosineSpec>("eta_min", &CosineSpec::eta_min)},
         [](const FitShape& f) { return CosineSpec{.lr = f.lr, .t_max = total_steps(f)}; }));
     e.push_back(clr_entry());
     e.push_back(sgdr_entry());
     e.push_back(onecycle_entry());
     using SO = SlantedTriangularOptions;
     e.push_back(entry<SO>(
-        "slanted",
-        {lr_key<SO>(&SO::max_lr, "max_lr"),
-         {"total_steps", true, [](SO& o, const Text& t) { o.total_steps = t.integer(); }},
-         {"cut_frac", false, [](SO& o, const Text& t) { o.cut_frac = t.number(); }},
-         {"ratio", false, [](SO& o, const Text& t) { o.ratio = t.number(); }}},
+        "slanted", "max_lr",
+        {field<SO>("max_lr", &SO::max_lr, true),
+         field<SO>("total_steps", &SO::total_steps, true),
+         field<SO>("cut_frac", &SO::cut_frac),
+         field<SO>("ratio", &SO::ratio)},
         [](const FitShape& f) { return SO{.max_lr = f.lr, .total_steps = total_steps(f)}; }));
     for (size_t i = 0; i < e.size(); ++i) {
       if (e[i].blank().index() != i) throw std::logic_error("schedule registry out of order");
@@ -284,6 +181,13 @@ const Entry& find_entry(const std::string& name) {
   return *it;
 }
 
+}  // namespace keys
+
+namespace {
+
+using keys::find_entry;
+using keys::registry;
+
 // "key=value key=value ...": throws on an entry without '=' or an empty or repeated key.
 std::map<std::string, std::string> parse_entries(const std::string& text) {
   std::map<std::string, std::string> out;
@@ -301,40 +205,36 @@ std::map<std::string, std::string> parse_entries(const std::string& text) {
   return out;
 }
 
-// Sets the given keys on `spec` in the entry's key order (num_groups and warm-up apart).
+// Sets the given keys on `spec` in the entry's key order (num_groups first, warm-up last).
 void apply(ScheduleSpec& spec, const Entry& e, const std::map<std::string, std::string>& given,
            bool require_all) {
-  const std::vector<std::string> common = {"num_groups", "warmup_steps", "warmup_start_factor"};
-  std::vector<std::string> valid = e.keys;
-  valid.insert(valid.end(), common.begin(), common.end());
+  std::vector<std::string> valid;
+  for (const keys::AnyKey& k : e.keys) valid.push_back(k.name);
+  valid.insert(valid.end(), {keys::kWarmupSteps, keys::kWarmupStartFactor});
   for (const auto& [key, value] : given) {
     if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
       throw std::invalid_argument(e.name + ": unknown option '" + key + "'; valid options: " + join(valid));
     }
   }
   auto text = [&](const std::string& key, size_t n) { return Text{e.name, key, given.at(key), n}; };
-  size_t groups = std::visit([](const auto& s) { return s.num_groups; }, spec.kind);
-  if (given.count("num_groups")) {
-    const int64_t n = text("num_groups", 0).integer();
-    if (n < 0) text("num_groups", 0).fail("must be >= 0, got " + std::to_string(n));
-    groups = static_cast<size_t>(n);
-    std::visit([&](auto& s) { s.num_groups = groups; }, spec.kind);
-  }
+  const keys::AnyKey& groups_key = e.keys.back();  // num_groups: slices need it first
+  if (given.count(groups_key.name)) groups_key.parse(spec.kind, text(groups_key.name, 0));
+  const size_t groups = std::visit([](const auto& s) { return s.num_groups; }, spec.kind);
   if (require_all) {
-    for (const std::string& key : e.required) {
-      if (!given.count(key)) throw std::invalid_argument(e.name + ": missing required option " + key);
+    for (const keys::AnyKey& k : e.keys) {
+      if (k.required && !given.count(k.name)) throw std::invalid_argument(e.name + ": missing required option " + k.name);
     }
   }
-  for (const std::string& key : e.keys) {
-    if (given.count(key)) e.set(spec.kind, text(key, groups));
+  for (const keys::AnyKey& k : e.keys) {
+    if (&k != &groups_key && given.count(k.name)) k.parse(spec.kind, text(k.name, groups));
   }
-  if (given.count("warmup_steps")) {
+  if (given.count(keys::kWarmupSteps)) {
     if (!spec.warmup) spec.warmup = WarmupSpec{};
-    spec.warmup->steps = text("warmup_steps", groups).integer();
+    spec.warmup->steps = keys::Codec<int64_t>::parse(text(keys::kWarmupSteps, groups));
   }
-  if (given.count("warmup_start_factor")) {
-    if (!spec.warmup) text("warmup_start_factor", groups).fail("needs warmup_steps");
-    spec.warmup->start_factor = text("warmup_start_factor", groups).number();
+  if (given.count(keys::kWarmupStartFactor)) {
+    if (!spec.warmup) text(keys::kWarmupStartFactor, groups).fail("needs warmup_steps");
+    spec.warmup->start_factor = keys::Codec<double>::parse(text(keys::kWarmupStartFactor, groups));
   }
 }
 
@@ -365,7 +265,18 @@ ScheduleSpec spec_for_fit(const std::string& name, const FitShape& fit) {
 }
 
 void apply_schedule_options(ScheduleSpec& spec, const std::string& text) {
-  apply(spec, registry().at(spec.kind.index()), parse_entries(text), false);
+  apply(spec, keys::entry_of(spec), parse_entries(text), false);
+}
+
+std::optional<double> fit_lr(const ScheduleSpec& spec) {
+  const Entry& e = keys::entry_of(spec);
+  for (const keys::AnyKey& k : e.keys) {
+    if (k.name != e.peak) continue;
+    const StoredArray a = k.store(spec.kind);
+    const auto& v = std::get<std::vector<double>>(a.values);
+    if (a.scalar) return v[0];
+  }
+  return std::nullopt;
 }
 
 }  // namespace cyclone::schedules

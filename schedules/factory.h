@@ -35,9 +35,11 @@
 // The fit sets the peak (lr or max_lr) to FitShape::lr and total_steps to epochs * steps per
 // epoch wherever the schedule has them. Every name also takes num_groups (0: from the lists)
 // and warmup_steps / warmup_start_factor (default 0), which wrap the schedule in a Warmup.
+// Checkpoints store a spec under these same keys (schedules/stored.h).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,10 @@ ScheduleSpec spec_for_fit(const std::string& name, const FitShape& fit);
 
 // Sets the keys given in "key=value ..." on `spec`, leaving the rest as they are.
 void apply_schedule_options(ScheduleSpec& spec, const std::string& text);
+
+// The peak lr that spec_for_fit set from FitShape::lr: the spec's lr (or max_lr) when it holds
+// one value for all groups; empty when it holds one per group.
+std::optional<double> fit_lr(const ScheduleSpec& spec);
 
 // Valid names, in the order listed above.
 std::vector<std::string> schedule_names();
