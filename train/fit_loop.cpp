@@ -5,11 +5,41 @@
 #include <stdexcept>
 
 #include "autograd/functions.h"
+#include "schedules/stored.h"
 #include "train/builtin_callbacks.h"
 #include "train/learner.h"
 #include "train/train_step.h"
 
 namespace cyclone::train {
+
+namespace {
+// Resuming a checkpoint whose fit had a schedule spec: a fit given one continues that fit, so
+// the spec and the steps per epoch must be the checkpoint's (the epochs may grow, e.g. to
+// train a finished run further). A fit given a plain schedule is not checked.
+void check_resumable(const FitRecord& saved, const std::optional<schedules::ScheduleSpec>& spec, int64_t batches) {
+  if (!saved.schedule || !spec) return;
+  if (const auto d = schedules::first_difference(*saved.schedule, *spec)) {
+    const bool kind = d->key == "schedule";
+    throw std::invalid_argument("fit: resuming a checkpoint whose schedule " +
+                                (kind ? "is " + d->first + ", but this fit's is " + d->second
+                                      : "has " + d->key + " " + d->first + ", but this fit's has " + d->second));
+  }
+  if (saved.steps_per_epoch != batches) {
+    throw std::invalid_argument("fit: resuming a checkpoint of " + std::to_string(saved.steps_per_epoch) +
+                                " steps per epoch with " + std::to_string(batches) +
+                                " (different training data or batch size)");
+  }
+}
+
+// A spec that checkpoints cannot keep (CLR's custom mode) fails here, not at the first checkpoint.
+void check_storable(const schedules::ScheduleSpec& spec) {
+  try {
+    schedules::store_schedule(spec);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("fit: ") + e.what() + "; give the fit a schedule, not a spec");
+  }
+}
+}  // namespace
 
 FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
   FitPlan plan;
@@ -18,9 +48,19 @@ FitResult Learner::fit(int64_t epochs, schedules::SchedulePtr schedule) {
   return fit(plan);
 }
 
+FitResult Learner::fit(int64_t epochs, const schedules::ScheduleSpec& spec) {
+  FitPlan plan;
+  plan.epochs = epochs;
+  plan.spec = spec;
+  return fit(plan);
+}
+
 FitResult Learner::fit(const FitPlan& plan) {
   const int64_t epochs = plan.epochs;
-  const schedules::Schedule* schedule = plan.schedule.get();
+  if (plan.schedule && plan.spec) throw std::invalid_argument("fit: give the plan a schedule or a spec, not both");
+  const schedules::SchedulePtr built = plan.spec ? schedules::make_schedule(*plan.spec) : plan.schedule;
+  if (plan.spec) check_storable(*plan.spec);
+  const schedules::Schedule* schedule = built.get();
   if (epochs < 1) throw std::invalid_argument("fit: epochs must be >= 1");
   if (!schedule) throw std::invalid_argument("fit: schedule is null");
   if (schedule->num_groups() != 1 && schedule->num_groups() != opt_->num_groups()) {
@@ -30,7 +70,11 @@ FitResult Learner::fit(const FitPlan& plan) {
   FitResult result;
   const bool resuming = state_.resume.has_value();
   const FitPosition start = state_.resume.value_or(FitPosition{});
+  const int64_t batches = steps_per_epoch();
+  if (resuming && state_.record) check_resumable(*state_.record, plan.spec, batches);
   state_.resume.reset();
+  state_.record = FitRecord{plan.spec, epochs, batches, plan.max_steps, plan.loader_epoch,
+                            state_.global_step - start.step};
   std::vector<std::unique_ptr<Callback>> builtin;
   std::vector<Callback*> cbs;
   if (plan.usual_callbacks) {
@@ -49,7 +93,6 @@ FitResult Learner::fit(const FitPlan& plan) {
   ts.schedule = schedule;
   ts.default_momentum = opts_.momentum;
   const Device device = train_->options().device;
-  const int64_t batches = steps_per_epoch();
   int64_t step = start.step, start_batch = start.batch;
   auto limit_reached = [&] { return plan.max_steps >= 0 && step >= plan.max_steps; };
   auto go_on = [&] { return !state_.stop_requested && !limit_reached(); };

@@ -107,24 +107,26 @@ FitResult Learner::fit_one_cycle(int64_t epochs, std::vector<double> max_lr, dou
   o.num_groups = max_lr.size() == 1 ? opt_->num_groups() : 0;
   // Momentum (Adam's beta1) cycles 0.95 -> 0.85 -> 0.95 against the lr (Smith 2018).
   o.cycle_momentum = true;
-  return fit(epochs, std::make_shared<schedules::OneCycle>(o));
+  return fit(epochs, schedules::ScheduleSpec{o});
 }
 
 FitResult Learner::fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
                             bool snapshots) {
   if (n_cycles < 1) throw std::invalid_argument("fit_sgdr: n_cycles must be >= 1");
   const int64_t per_epoch = steps_per_epoch();
-  schedules::SGDROptions o;
+  schedules::SgdrSpec o;
   o.lr = lrs.size() == 1 ? schedules::PerGroup(lrs[0]) : schedules::PerGroup(lrs);
-  o.cycle_len = schedules::cycle_len_from_epochs(cycle_len, per_epoch);
+  o.cycle_len = cycle_len;
+  o.steps_per_epoch = per_epoch;
   o.cycle_mult = cycle_mult;
   o.num_cycles = n_cycles;
   o.num_groups = lrs.size() == 1 ? opt_->num_groups() : 0;
-  auto sgdr = std::make_shared<schedules::SGDR>(o);
-  const int64_t total = sgdr->steps_for_cycles(n_cycles);
   FitPlan plan;
+  plan.spec = schedules::ScheduleSpec{o};
+  // The fit builds the schedule from the spec; this copy measures it for the step limit and the snapshots.
+  const auto sgdr = std::dynamic_pointer_cast<const schedules::SGDR>(schedules::make_schedule(*plan.spec));
+  const int64_t total = sgdr->steps_for_cycles(n_cycles);
   plan.epochs = (total + per_epoch - 1) / per_epoch;
-  plan.schedule = sgdr;
   plan.max_steps = total;  // the last epoch may end mid-way, at the end of the last cycle
   std::shared_ptr<SnapshotCallback> snap;
   if (snapshots) {

@@ -12,6 +12,7 @@
 #include "optim/optimizer.h"
 #include "optim/optimizer_kind.h"
 #include "schedules/schedule.h"
+#include "schedules/spec.h"
 #include "train/callback.h"
 #include "train/data_loader.h"
 
@@ -54,9 +55,26 @@ struct FitPosition {
   int64_t step = 0, epoch = 0, batch = 0;
 };
 
+// What a fit runs, as its checkpoints keep it: its schedule when the fit was given one as a
+// spec (FitPlan::spec), and its shape.
+struct FitRecord {
+  std::optional<schedules::ScheduleSpec> schedule;
+  int64_t epochs = 1;
+  int64_t steps_per_epoch = 0;
+  int64_t max_steps = -1;    // FitPlan::max_steps
+  int64_t loader_epoch = 0;  // FitPlan::loader_epoch
+  int64_t begin_step = 0;    // the global step at which the fit began
+  // Steps the fit takes when it runs to the end.
+  int64_t total_steps() const {
+    const int64_t all = epochs * steps_per_epoch;
+    return max_steps >= 0 && max_steps < all ? max_steps : all;
+  }
+};
+
 // Everything the fit loop keeps between steps and between fits.
 struct FitState {
   FitPosition position;               // of the current (or last) fit; what checkpoints save
+  std::optional<FitRecord> record;    // of the current (or last) fit, or the checkpoint's; saved too
   std::optional<FitPosition> resume;  // where the next fit starts (set by load_checkpoint)
   int64_t global_step = 0;            // steps taken across fits
   bool stop_requested = false;        // the loop stops after the current step
@@ -68,6 +86,9 @@ struct FitState {
 struct FitPlan {
   int64_t epochs = 1;
   schedules::SchedulePtr schedule;  // stepped per batch, from step 0 of this fit
+  // Or the schedule as a spec: the fit builds it, and its checkpoints keep the spec, so that a
+  // resumed run can rebuild it. Give one of schedule and spec.
+  std::optional<schedules::ScheduleSpec> spec;
   int64_t max_steps = -1;           // stop once the fit has taken this many steps (-1: no limit)
   int64_t loader_epoch = 0;         // the training loader's epoch for the fit's epoch 0
   bool validate = true;             // score the validation set after every epoch
@@ -85,6 +106,8 @@ class Learner {
   // Trains for `epochs` epochs; the schedule is stepped per batch, from step 0 of
   // this fit (its group count must match the optimizer's, or be 1 to apply to all).
   FitResult fit(int64_t epochs, schedules::SchedulePtr schedule);
+  // The same with the schedule as a spec, which checkpoints then keep (FitPlan::spec).
+  FitResult fit(int64_t epochs, const schedules::ScheduleSpec& spec);
   FitResult fit(const FitPlan& plan);
   // One-cycle with per-group peaks (one value, or one per layer group).
   FitResult fit_one_cycle(int64_t epochs, std::vector<double> max_lr, double pct_start = 0.3);
@@ -122,9 +145,11 @@ class Learner {
   bool precomputed() const { return precomputed_; }
 
   // ---- checkpoints ----
-  // model, optimizer, step, epoch/batch position and RNG state; atomic write.
+  // model, optimizer, step, epoch/batch position, the fit's record (its schedule spec and
+  // shape) and RNG state; atomic write.
   void save_checkpoint(const std::string& path) const;
-  // Restores a checkpoint; the next fit() with the same arguments continues from it.
+  // Restores a checkpoint, its fit record into state().record; the next fit() with the same
+  // arguments continues from it. A fit given a spec checks it against the checkpoint's.
   void load_checkpoint(const std::string& path);
 
   // ---- the loop's state ----
