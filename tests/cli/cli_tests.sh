@@ -90,6 +90,46 @@ if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resu
 else
   fail "--resume: $(tail -3 "$WORK/resume.txt")"
 fi
+[[ ! -e "$T/train_lr.txt" ]] && pass "train keeps its lr in the checkpoint, not in train_lr.txt" || fail "train wrote train_lr.txt"
+# The schedule is in the checkpoint: an --lr auto SGDR run of one epoch, resumed for a second
+# with no schedule options, ends with the weights of an uninterrupted two-epoch run.
+SG=(--data synthetic --model smallcnn --limit-train 128 --limit-valid 32 --bs 32 --quiet --seed 5 --num-it 12)
+"$CYC" train "${SG[@]}" --out "$WORK/sg2" --epochs 2 --schedule sgdr --schedule-opts "eta_min=1e-07" --json >"$WORK/sg2.txt" 2>&1
+"$CYC" train "${SG[@]}" --out "$WORK/sg1" --epochs 1 --schedule sgdr --schedule-opts "eta_min=1e-07" >/dev/null 2>&1
+if "$CYC" train "${SG[@]}" --out "$WORK/sg1" --epochs 2 --resume --json >"$WORK/sg1.txt" 2>&1 &&
+  grep -q "resuming from" "$WORK/sg1.txt" && ! grep -q "using lr" "$WORK/sg1.txt" && [[ $(json_field "$WORK/sg1.txt" 'j["epochs"]') == 1 ]] &&
+  [[ $(json_field "$WORK/sg1.txt" 'j["lr"]') == $(json_field "$WORK/sg2.txt" 'j["lr"]') ]] &&
+  [[ $(json_field "$WORK/sg1.txt" 'j["schedule"]') == $(json_field "$WORK/sg2.txt" 'j["schedule"]') ]] &&
+  cmp -s "$WORK/sg1/model.npz" "$WORK/sg2/model.npz"; then
+  pass "--resume of an --lr auto sgdr run takes lr and schedule from the checkpoint (weights equal an uninterrupted run)"
+else
+  fail "--resume of an --lr auto sgdr run: $(tail -3 "$WORK/sg1.txt")"
+fi
+"$CYC" train "${SG[@]}" --out "$WORK/sg1" --epochs 2 --schedule sgdr --schedule-opts "eta_min=1e-07" --resume >/dev/null 2>&1 &&
+  pass "--resume accepts the first run's schedule options" || fail "--resume with the first run's schedule options"
+expect_error "--resume with another --schedule" "--schedule onecycle disagrees with .*its schedule is sgdr" -- \
+  "$CYC" train "${SG[@]}" --out "$WORK/sg1" --schedule onecycle --resume
+expect_error "--resume with another --lr" "--lr 0.07 disagrees with .*its schedule has max_lr=0.05, the options give max_lr=0.07" -- \
+  "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.07 --resume
+expect_error "--resume with other --schedule-opts" "its schedule has eta_min=1e-07, the options give eta_min=2e-07" -- \
+  "$CYC" train "${SG[@]}" --out "$WORK/sg1" --schedule-opts "eta_min=2e-07" --resume
+expect_error "--resume with another --cycle-len" "--cycle-len 2 disagrees with .*its schedule has cycle_len=1, the options give cycle_len=2" -- \
+  "$CYC" train "${SG[@]}" --out "$WORK/sg1" --cycle-len 2 --resume
+# A checkpoint from before they kept the schedule: an error, unless --lr gives the first run's lr.
+mkdir -p "$WORK/old"
+"$PY" - "$T/checkpoint.npz" "$WORK/old/checkpoint.npz" <<'PYEOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w") as dst:
+    for item in src.infolist():
+        if not item.filename.startswith(("fit/", "schedule/")):
+            dst.writestr(item, src.read(item.filename))
+PYEOF
+OLD=(--data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --out "$WORK/old" --quiet --seed 3)
+expect_error "--resume of a checkpoint without a schedule" "old/checkpoint.npz holds no schedule" -- "$CYC" train "${OLD[@]}" --epochs 3 --resume
+"$CYC" train "${OLD[@]}" --epochs 3 --lr 0.05 --resume --json >"$WORK/old.txt" 2>&1 &&
+  [[ $(json_field "$WORK/old.txt" 'j["epochs"]') == 1 ]] &&
+  pass "--resume of a checkpoint without a schedule, given --lr, builds it from the options" ||
+  fail "--resume of an old checkpoint with --lr: $(tail -3 "$WORK/old.txt")"
 # --label-smoothing changes the loss from the first batch on (same seed, same weights);
 # --nesterov changes the first update, so the second step's loss.
 expect_error "label smoothing out of range" "--label-smoothing" -- "$CYC" train --data synthetic --label-smoothing 1.5 --out "$WORK/x" --quiet

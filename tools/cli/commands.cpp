@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 
 #include "common.h"
+#include "resume.h"
 #include "autograd/node.h"
 #include "nn/state_io.h"
 #include "schedules/dry_run.h"
@@ -109,49 +109,54 @@ Runner add_train(CLI::App& app) {
   sub->add_option("--schedule-opts", a->schedule_opts, "Extra schedule options, e.g. \"pct_start=0.25 preset=fastai\"");
   sub->add_option("--cycle-len", a->cycle_len, "SGDR/CLR cycle length in epochs (may be fractional)")->capture_default_str();
   sub->add_option("--cycle-mult", a->cycle_mult, "SGDR cycle length multiplier")->capture_default_str();
-  sub->add_flag("--resume", a->resume, "Continue from OUT/checkpoint.npz");
+  sub->add_flag("--resume", a->resume, "Continue from OUT/checkpoint.npz, with the schedule and epochs it holds");
   sub->add_flag("--tta", a->tta, "Also report accuracy with flip test-time augmentation");
   sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
   add_lr_find_options(*sub, a->find);
-  return [c, a] {
+  return [c, a, sub] {
     const std::optional<double> given_lr = parse_lr("--lr", a->lr);
     Session s = make_session(*c, true);
     fs::create_directories(c->out);
-    const std::string ckpt = c->out + "/checkpoint.npz", args_file = c->out + "/train_lr.txt";
-    double lr = 0;
+    const std::string ckpt = c->out + "/checkpoint.npz";
+    std::optional<double> lr = given_lr;
+    int64_t epochs = a->epochs;
+    std::optional<schedules::ScheduleSpec> spec;
     json j{{"command", "train"}, {"model", c->model}, {"data", c->data}, {"device", s.device.str()}};
     if (a->resume) {
       if (!fs::exists(ckpt)) throw std::runtime_error("--resume: " + ckpt + " does not exist");
-      std::ifstream in(args_file);
-      if (!(in >> lr)) throw std::runtime_error("--resume: " + args_file + " is missing or unreadable");
       s.learner->load_checkpoint(ckpt);
-      std::cout << "resuming from " << ckpt << " (lr " << lr << ")\n";
-    } else if (given_lr) {
-      lr = *given_lr;
-    } else {
+      const std::optional<train::FitRecord>& saved = s.learner->state().record;
+      if (saved && saved->schedule) {
+        check_resume_options(*sub, ckpt, *saved);
+        spec = *saved->schedule;
+        lr = schedules::fit_lr(*spec);
+        if (!sub->count("--epochs")) epochs = saved->epochs;
+      } else if (!given_lr) {
+        throw std::runtime_error("--resume: " + ckpt + " holds no schedule (it was written before checkpoints kept one); "
+                                 "give the first run's --lr as a number, with its schedule options, to resume it");
+      }
+      std::cout << "resuming from " << ckpt << " (lr " << (lr ? json(*lr).dump() : "per group") << ")\n";
+    } else if (!given_lr) {
       const train::LrFindResult r = run_lr_find(s, *c, a->find);
       lr = r.suggestions.valley.lr;
-      if (!(lr > 0) || !std::isfinite(lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
-      std::cout << "using lr " << lr << " (valley suggestion)\n";
+      if (!(*lr > 0) || !std::isfinite(*lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
+      std::cout << "using lr " << *lr << " (valley suggestion)\n";
       j["lr_find"] = suggestions_json(r);
     }
-    if (!a->resume) {
-      std::ofstream out(args_file);
-      out.precision(17);
-      out << lr << "\n";
+    if (!spec) {  // from the options: the fit's defaults for the schedule, then the options text
+      const schedules::FitShape shape{.lr = *lr, .epochs = epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),
+                                      .cycle_len = a->cycle_len, .cycle_mult = a->cycle_mult};
+      spec = schedules::spec_for_fit(a->schedule, shape);
+      schedules::apply_schedule_options(*spec, a->schedule_opts);
     }
-    const schedules::FitShape shape{.lr = lr, .epochs = a->epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),
-                                    .cycle_len = a->cycle_len, .cycle_mult = a->cycle_mult};
-    schedules::ScheduleSpec spec = schedules::spec_for_fit(a->schedule, shape);
-    schedules::apply_schedule_options(spec, a->schedule_opts);
-    const auto sched = schedules::make_schedule(spec);
-    const train::FitResult fit = s.learner->fit(a->epochs, sched);
+    const train::FitResult fit = s.learner->fit(epochs, *spec);
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
     nn::save_weights(*s.model, save);
     double ips = 0;
     for (auto& e : fit.epochs) ips += e.images_per_second;
     if (!fit.epochs.empty()) ips /= double(fit.epochs.size());
-    j.update({{"lr", lr}, {"schedule", sched->describe()}, {"epochs", fit.epochs.size()},
+    j.update({{"lr", lr ? json(*lr) : json(nullptr)}, {"schedule", schedules::make_schedule(*spec)->describe()},
+              {"epochs", fit.epochs.size()},
               {"final_accuracy", fit.final_accuracy}, {"final_valid_loss", fit.final_valid_loss},
               {"images_per_second", ips}, {"stopped_on_nan", fit.stopped_on_nan}, {"weights", save},
               {"log", c->out + "/log.csv"},
