@@ -132,8 +132,9 @@ Runner add_train(CLI::App& app) {
         lr = schedules::fit_lr(*spec);
         if (!sub->count("--epochs")) epochs = saved->epochs;
       } else if (!given_lr) {
-        throw std::runtime_error("--resume: " + ckpt + " holds no schedule (it was written before checkpoints kept one); "
-                                 "give the first run's --lr as a number, with its schedule options, to resume it");
+        throw std::runtime_error("--resume: " + ckpt + " holds no schedule (it was written before checkpoints kept "
+                                 "one, or by a fit given a plain schedule); give the first run's --lr as a number, "
+                                 "with its schedule options, to resume it");
       }
       std::cout << "resuming from " << ckpt << " (lr " << (lr ? json(*lr).dump() : "per group") << ")\n";
     } else if (!given_lr) {
