@@ -147,9 +147,7 @@ std::optional<int64_t> Codec<std::optional<int64_t>>::load(const StoredArray& a,
   return v[0];
 }
 
-Anneal Codec<Anneal>::load(const StoredArray& a, const std::string& w) {
-  return static_cast<Anneal>(code(a, w, 2));
-}
+Anneal Codec<Anneal>::load(const StoredArray& a, const std::string& w) { return static_cast<Anneal>(code(a, w, 2)); }
 
 ClrMode Codec<ClrMode>::parse(const Text& t) {
   const ClrMode mode = parse_clr_mode(t.value);

@@ -121,7 +121,9 @@ struct Key {
 
 template <class S, class T>
 Key<S> field(std::string name, T S::*member, bool required = false) {
-  return {std::move(name), required, [member](S& s, const Text& t) { s.*member = Codec<T>::parse(t); },
+  return {std::move(name),
+          required,
+          [member](S& s, const Text& t) { s.*member = Codec<T>::parse(t); },
           [member](const S& s) { return Codec<T>::store(s.*member); },
           [member](S& s, const StoredArray& a, const std::string& w) { s.*member = Codec<T>::load(a, w); },
           [member](const S& s) { return Codec<T>::text(s.*member); }};
@@ -156,14 +158,19 @@ struct Entry {
 template <class S>
 Entry entry(std::string name, std::string peak, std::vector<Key<S>> keys, std::function<S(const FitShape&)> for_fit) {
   keys.push_back(field<S>("num_groups", &S::num_groups));
-  Entry e{std::move(name), std::move(peak), {}, [] { return ScheduleKind(S{}); },
+  Entry e{std::move(name),
+          std::move(peak),
+          {},
+          [] { return ScheduleKind(S{}); },
           [for_fit](const FitShape& f) { return ScheduleKind(for_fit(f)); }};
   for (Key<S>& k : keys) {
-    AnyKey a{k.name, k.required, [p = k.parse](ScheduleKind& kind, const Text& t) { p(std::get<S>(kind), t); },
-             nullptr, nullptr, nullptr};
+    AnyKey a{k.name,  k.required, [p = k.parse](ScheduleKind& kind, const Text& t) { p(std::get<S>(kind), t); },
+             nullptr, nullptr,    nullptr};
     if (k.store) {
       a.store = [f = k.store](const ScheduleKind& kind) { return f(std::get<S>(kind)); };
-      a.load = [f = k.load](ScheduleKind& kind, const StoredArray& v, const std::string& w) { f(std::get<S>(kind), v, w); };
+      a.load = [f = k.load](ScheduleKind& kind, const StoredArray& v, const std::string& w) {
+        f(std::get<S>(kind), v, w);
+      };
       a.text = [f = k.text](const ScheduleKind& kind) { return f(std::get<S>(kind)); };
     }
     e.keys.push_back(std::move(a));

@@ -20,7 +20,8 @@ bool same_values(const StoredArray& a, const StoredArray& b) {
   return std::visit(
       [&](const auto& va) {
         const auto& vb = std::get<std::decay_t<decltype(va)>>(b.values);
-        return va.size() == vb.size() && (va.empty() || std::memcmp(va.data(), vb.data(), va.size() * sizeof(va[0])) == 0);
+        return va.size() == vb.size() &&
+               (va.empty() || std::memcmp(va.data(), vb.data(), va.size() * sizeof(va[0])) == 0);
       },
       a.values);
 }
@@ -79,7 +80,7 @@ std::optional<SpecDifference> first_difference(const ScheduleSpec& a, const Sche
     return SpecDifference{keys::kWarmupSteps, steps(a), steps(b)};
   }
   if (a.warmup && !same_values(keys::Codec<double>::store(a.warmup->start_factor),
-                             keys::Codec<double>::store(b.warmup->start_factor))) {
+                               keys::Codec<double>::store(b.warmup->start_factor))) {
     return SpecDifference{keys::kWarmupStartFactor, detail::fmt(a.warmup->start_factor),
                           detail::fmt(b.warmup->start_factor)};
   }

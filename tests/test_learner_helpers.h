@@ -17,7 +17,8 @@ namespace cyclone::learner_fixture {
 inline std::shared_ptr<const data::ImageSet> synth(int64_t n, uint64_t seed) {
   return std::make_shared<const data::ImageSet>(data::make_synthetic(n, 1, 28, 28, 10, seed));
 }
-inline std::shared_ptr<train::DataLoader> loader(std::shared_ptr<const data::ImageSet> s, bool shuffle, int64_t bs = 32) {
+inline std::shared_ptr<train::DataLoader> loader(std::shared_ptr<const data::ImageSet> s, bool shuffle,
+                                                 int64_t bs = 32) {
   train::LoaderOptions o;
   o.batch_size = bs;
   o.shuffle = shuffle;
@@ -60,6 +61,7 @@ class CrashAt : public train::Callback {
       l.request_stop();
     }
   }
+
  private:
   int64_t at_;
   std::string path_;

@@ -17,14 +17,16 @@ namespace {
 // The checkpoint at `from` without its fit record, as checkpoints were written before they kept one.
 void strip_record(const std::string& from, const std::string& to) {
   std::map<std::string, io::NdArray> a = io::load_npz(from);
-  std::erase_if(a, [](const auto& kv) { return kv.first.rfind("fit/", 0) == 0 || kv.first.rfind("schedule/", 0) == 0; });
+  std::erase_if(a,
+                [](const auto& kv) { return kv.first.rfind("fit/", 0) == 0 || kv.first.rfind("schedule/", 0) == 0; });
   io::save_npz(to, a, false);
 }
 }  // namespace
 
 TEST_CASE("a run resumed with the schedule from its checkpoint equals an uninterrupted one (CPU)") {
-  schedules::ScheduleSpec sgdr{schedules::SgdrSpec{.lr = 0.05, .cycle_len = 0.5, .steps_per_epoch = 10, .cycle_mult = 2},
-                               schedules::WarmupSpec{.steps = 3, .start_factor = 0.1}};
+  schedules::ScheduleSpec sgdr{
+      schedules::SgdrSpec{.lr = 0.05, .cycle_len = 0.5, .steps_per_epoch = 10, .cycle_mult = 2},
+      schedules::WarmupSpec{.steps = 3, .start_factor = 0.1}};
   schedules::CyclicOptions clr;
   clr.base_lr = 0.01;
   clr.max_lr = 0.05;

@@ -32,11 +32,17 @@ inline std::vector<schedules::ScheduleSpec> every_schedule_kind() {
       {LinearSpec{.lr = 0.1, .start_factor = 0.25, .end_factor = 0.9, .total_iters = 11}},
       {CosineSpec{.lr = odd, .t_max = 17, .eta_min = 1e-4}},
       {clr},
-      {SgdrSpec{.lr = third, .cycle_len = 0.5, .steps_per_epoch = 10, .cycle_mult = 2, .eta_min = 1e-3,
-                .num_cycles = 3}},
-      {OneCycleOptions{.max_lr = PerGroup({0.1, odd}), .total_steps = 40, .pct_start = 0.25,
-                       .anneal = Anneal::linear, .div_factor = 10, .final_div_factor = 1e3, .three_phase = true,
-                       .base_momentum = 0.8, .max_momentum = PerGroup({0.9, 0.91})}},
+      {SgdrSpec{
+          .lr = third, .cycle_len = 0.5, .steps_per_epoch = 10, .cycle_mult = 2, .eta_min = 1e-3, .num_cycles = 3}},
+      {OneCycleOptions{.max_lr = PerGroup({0.1, odd}),
+                       .total_steps = 40,
+                       .pct_start = 0.25,
+                       .anneal = Anneal::linear,
+                       .div_factor = 10,
+                       .final_div_factor = 1e3,
+                       .three_phase = true,
+                       .base_momentum = 0.8,
+                       .max_momentum = PerGroup({0.9, 0.91})}},
       {SlantedTriangularOptions{.max_lr = 0.01, .total_steps = 40, .cut_frac = 0.2, .ratio = 16}},
   };
 }

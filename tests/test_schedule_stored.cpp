@@ -56,9 +56,9 @@ TEST_CASE("stored spec: every kind comes back bit for bit, with and without a wa
 
 TEST_CASE("stored spec: the keys are the option keys, typed") {
   const StoredSchedule a = store_schedule(parse_schedule_spec("onecycle max_lr=0.1 total_steps=50 warmup_steps=3"));
-  for (const char* key : {"max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor",
-                          "three_phase", "cycle_momentum", "base_momentum", "max_momentum", "num_groups",
-                          "warmup_steps", "warmup_start_factor"}) {
+  for (const char* key :
+       {"max_lr", "total_steps", "pct_start", "anneal", "div_factor", "final_div_factor", "three_phase",
+        "cycle_momentum", "base_momentum", "max_momentum", "num_groups", "warmup_steps", "warmup_start_factor"}) {
     CAPTURE(key);
     CHECK(a.count(std::string("onecycle/") + key) == 1);
   }

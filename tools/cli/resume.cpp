@@ -42,11 +42,13 @@ void check_resume_options(const CLI::App& train, const std::string& ckpt, const 
   const std::optional<double> lr = given("--lr") ? parse_lr("--lr", value("--lr")) : std::nullopt;
   std::string options;
   for (const char* option : {"--lr", "--cycle-len", "--cycle-mult", "--schedule-opts"}) {
-    if (given(option) && (std::string(option) != "--lr" || lr)) options += (options.empty() ? "" : " ") + std::string(option) + " " + value(option);
+    if (given(option) && (std::string(option) != "--lr" || lr))
+      options += (options.empty() ? "" : " ") + std::string(option) + " " + value(option);
   }
   if (options.empty()) return;
   // Set what the options set, as a fresh run would: the fit's defaults first, then the text.
-  const schedules::FitShape shape{.lr = lr.value_or(schedules::fit_lr(spec).value_or(1.0)), .epochs = saved.epochs,
+  const schedules::FitShape shape{.lr = lr.value_or(schedules::fit_lr(spec).value_or(1.0)),
+                                  .epochs = saved.epochs,
                                   .steps_per_epoch = saved.steps_per_epoch,
                                   .cycle_len = train.get_option("--cycle-len")->as<double>(),
                                   .cycle_mult = train.get_option("--cycle-mult")->as<int64_t>()};
@@ -56,9 +58,21 @@ void check_resume_options(const CLI::App& train, const std::string& ckpt, const 
     if (!on) return;
     for (const std::string& k : keys_set_by(name, shape, moved)) probe[k] = fresh.at(k);
   };
-  add(lr.has_value(), [&] { auto m = shape; m.lr = 2 * shape.lr + 1; return m; }());
-  add(given("--cycle-len"), [&] { auto m = shape; m.cycle_len = 2 * shape.cycle_len + 1; return m; }());
-  add(given("--cycle-mult"), [&] { auto m = shape; m.cycle_mult = shape.cycle_mult + 1; return m; }());
+  add(lr.has_value(), [&] {
+    auto m = shape;
+    m.lr = 2 * shape.lr + 1;
+    return m;
+  }());
+  add(given("--cycle-len"), [&] {
+    auto m = shape;
+    m.cycle_len = 2 * shape.cycle_len + 1;
+    return m;
+  }());
+  add(given("--cycle-mult"), [&] {
+    auto m = shape;
+    m.cycle_mult = shape.cycle_mult + 1;
+    return m;
+  }());
   schedules::ScheduleSpec wanted = schedules::load_schedule(probe);
   if (given("--schedule-opts")) schedules::apply_schedule_options(wanted, value("--schedule-opts"));
   if (const auto d = schedules::first_difference(spec, wanted)) {
