@@ -54,25 +54,15 @@ void check_resume_options(const CLI::App& train, const std::string& ckpt, const 
                                   .cycle_mult = train.get_option("--cycle-mult")->as<int64_t>()};
   schedules::StoredSchedule probe = schedules::store_schedule(spec);
   const schedules::StoredSchedule fresh = schedules::store_schedule(schedules::spec_for_fit(name, shape));
-  auto add = [&](bool on, schedules::FitShape moved) {
-    if (!on) return;
+  // The keys an option sets are those that change when its field of the fit's shape does.
+  auto set_keys_of = [&]<class T>(T schedules::FitShape::*field, T changed) {
+    schedules::FitShape moved = shape;
+    moved.*field = changed;
     for (const std::string& k : keys_set_by(name, shape, moved)) probe[k] = fresh.at(k);
   };
-  add(lr.has_value(), [&] {
-    auto m = shape;
-    m.lr = 2 * shape.lr + 1;
-    return m;
-  }());
-  add(given("--cycle-len"), [&] {
-    auto m = shape;
-    m.cycle_len = 2 * shape.cycle_len + 1;
-    return m;
-  }());
-  add(given("--cycle-mult"), [&] {
-    auto m = shape;
-    m.cycle_mult = shape.cycle_mult + 1;
-    return m;
-  }());
+  if (lr) set_keys_of(&schedules::FitShape::lr, 2 * shape.lr + 1);
+  if (given("--cycle-len")) set_keys_of(&schedules::FitShape::cycle_len, 2 * shape.cycle_len + 1);
+  if (given("--cycle-mult")) set_keys_of(&schedules::FitShape::cycle_mult, shape.cycle_mult + 1);
   schedules::ScheduleSpec wanted = schedules::load_schedule(probe);
   if (given("--schedule-opts")) schedules::apply_schedule_options(wanted, value("--schedule-opts"));
   if (const auto d = schedules::first_difference(spec, wanted)) {
