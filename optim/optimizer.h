@@ -81,8 +81,8 @@ class Optimizer {
   // The buffer names a parameter's state may hold.
   virtual std::set<std::string> buffer_names() const = 0;
   // Throws unless a loaded parameter state is complete for a group with hyperparameters `h`.
-  virtual void check_loaded_state(const std::set<std::string>& buffers, int64_t step,
-                                  const std::map<std::string, double>& h, const std::string& where) const {}
+  virtual void check_loaded_state(const std::set<std::string>& /*buffers*/, int64_t /*step*/,
+                                  const std::map<std::string, double>& /*h*/, const std::string& /*where*/) const {}
   // Updates the parameters `slots` of group `group`; each has a gradient and its step count
   // already includes this step.
   virtual void update(size_t group, const std::vector<size_t>& slots) = 0;

@@ -9,6 +9,8 @@ docs/tour/README.md. Then, for every source and header of the library:
   - the layer graph has no cycle but the documented knot, tensor <-> autograd;
   - outside kernels/ and tensor/ nothing calls a backend: no CYCLONE_CALL, no raw
     `.data<T>()` buffer pulls.
+  - cyclone.h includes every header of the library but kernels/ and those its comment
+    lists as internal.
 The programs above the library (tools/, examples/) may include any layer but kernels/.
 tests/ and bench/ test and time kernels directly and are not checked.
 
@@ -72,6 +74,26 @@ def sources(root, folder):
     return sorted(p for p in (root / folder).rglob("*") if p.suffix in SUFFIXES and p.is_file())
 
 
+def check_umbrella(root, layers):
+    """cyclone.h includes every public header: all but kernels/ and its `internal:` list."""
+    text = (root / "cyclone.h").read_text()
+    included = set(re.findall(r'^#include "([^"]+)"', text, re.M))
+    internal = {w for line in re.findall(r"^//\s*internal:(.*)$", text, re.M) for w in line.split()}
+    problems = []
+    for name, layer in layers.items():
+        for folder in layer["dirs"]:
+            if f"{folder}/*" in internal:
+                continue
+            for path in sources(root, folder):
+                rel = path.relative_to(root).as_posix()
+                if path.suffix == ".h" and rel not in included and rel not in internal:
+                    problems.append(f"cyclone.h: {rel} is neither included nor listed as internal")
+    for rel in sorted(included | {w for w in internal if not w.endswith("/*")}):
+        if not (root / rel).is_file():
+            problems.append(f"cyclone.h: names {rel}, which does not exist")
+    return problems
+
+
 def main():
     root, layers = Path(sys.argv[1]), read_layers(sys.argv[2])
     problems = []
@@ -99,6 +121,7 @@ def main():
                         line = text.count("\n", 0, m.start()) + 1
                         problems.append(f"{rel}:{line}: {m.group(0)} outside kernels/ and tensor/: "
                                         "call a tensor/ op instead")
+    problems += check_umbrella(root, layers)
     for folder in PROGRAMS:
         for path in sources(root, folder):
             text = path.read_text(errors="replace")

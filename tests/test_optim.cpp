@@ -2,13 +2,17 @@
 // skipped gradients, zero_grad, schedule setters, and multi-launch batching of many tensors.
 #include <cmath>
 
+#include "nn/layers.h"
 #include "optim/adam.h"
 #include "optim/param_groups.h"
 #include "optim/sgd.h"
+#include "schedules/compose.h"
+#include "train/param_groups.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
 using namespace cyclone::optim;
+using schedules::lr_slice;
 using doctest::Contains;
 
 namespace {
@@ -133,16 +137,16 @@ TEST_CASE("discriminative learning rates: lr_slice and make_param_groups") {
   CHECK(last[1] == doctest::Approx(1e-3));
   CHECK(last[2] == 1e-2);
 
-  Tensor a = param({1}), b = param({2}), c = param({3});
-  const std::vector<LayerGroup> layers = {{"body", {a, b}}, {"head", {c}}};
-  SGD sgd(make_param_groups<SgdGroupOptions>(layers, lr_slice(0.1, 2)), {.lr = 1.0, .momentum = 0.9});
+  nn::Linear body(1, 1), head(1, 1, /*bias=*/false);  // 2 parameters and 1
+  const std::vector<nn::LayerGroup> layers = {{"body", {&body}}, {"head", {&head}}};
+  SGD sgd(train::make_param_groups<SgdGroupOptions>(layers, lr_slice(0.1, 2)), {.lr = 1.0, .momentum = 0.9});
   CHECK(sgd.num_groups() == 2);
   CHECK(sgd.group_name(0) == "body");
   CHECK(sgd.params(0).size() == 2);
   CHECK(sgd.lr(0) == doctest::Approx(0.01));
   CHECK(sgd.lr(1) == 0.1);
   CHECK(sgd.momentum(0) == 0.9);
-  CHECK_THROWS_WITH_AS(make_param_groups<SgdGroupOptions>(layers, {0.1, 0.2, 0.3}), Contains("2 layer groups but 3 learning rates"),
+  CHECK_THROWS_WITH_AS(train::make_param_groups<SgdGroupOptions>(layers, {0.1, 0.2, 0.3}), Contains("2 layer groups but 3 learning rates"),
                        std::invalid_argument);
 }
 

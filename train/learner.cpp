@@ -14,6 +14,7 @@
 #include "optim/sgd.h"
 #include "schedules/one_cycle.h"
 #include "schedules/sgdr.h"
+#include "train/param_groups.h"
 #include "train/snapshots.h"
 
 namespace cyclone::train {
@@ -40,20 +41,19 @@ std::vector<nn::LayerGroup> Learner::layer_groups() const {
 size_t Learner::num_groups() const { return layer_groups().size(); }
 
 std::unique_ptr<optim::Optimizer> Learner::make_optimizer(const std::vector<double>& lrs) const {
-  std::vector<optim::LayerGroup> layers;
-  for (const nn::LayerGroup& l : layer_groups()) layers.push_back({l.name, l.parameters()});
+  const std::vector<nn::LayerGroup> layers = layer_groups();
   switch (opts_.opt) {
     case optim::OptimizerKind::sgd: {
       const optim::SgdOptions o{.momentum = opts_.momentum, .weight_decay = opts_.weight_decay, .nesterov = opts_.nesterov};
-      return std::make_unique<optim::SGD>(optim::make_param_groups<optim::SgdGroupOptions>(layers, lrs), o);
+      return std::make_unique<optim::SGD>(make_param_groups<optim::SgdGroupOptions>(layers, lrs), o);
     }
     case optim::OptimizerKind::adam: {
       const optim::AdamOptions o{.betas = {opts_.momentum, opts_.beta2}, .weight_decay = opts_.weight_decay};
-      return std::make_unique<optim::Adam>(optim::make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
+      return std::make_unique<optim::Adam>(make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
     }
     case optim::OptimizerKind::adamw: {
       const optim::AdamWOptions o{.betas = {opts_.momentum, opts_.beta2}, .weight_decay = opts_.weight_decay};
-      return std::make_unique<optim::AdamW>(optim::make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
+      return std::make_unique<optim::AdamW>(make_param_groups<optim::AdamGroupOptions>(layers, lrs), o);
     }
   }
   throw std::invalid_argument("unknown optimizer kind");
