@@ -28,13 +28,14 @@ int64_t get_i64(const std::map<std::string, io::NdArray>& a, const std::string& 
 
 // The schedule spec's arrays (schedules/stored.h) as npz entries "schedule/<name>/<key>" and back.
 void put_schedule(std::map<std::string, io::NdArray>& a, const schedules::ScheduleSpec& spec) {
-  for (auto& [k, v] : schedules::store_schedule(spec)) {
-    a["schedule/" + k] = std::visit(
-        [&](const auto& vals) {
+  for (const auto& entry : schedules::store_schedule(spec)) {
+    const bool scalar = entry.second.scalar;  // a named variable, not a structured binding: lambdas capture it
+    a["schedule/" + entry.first] = std::visit(
+        [scalar](const auto& vals) {
           using T = typename std::decay_t<decltype(vals)>::value_type;
-          return io::NdArray::from<T>(v.scalar ? std::vector<int64_t>{} : std::vector<int64_t>{int64_t(vals.size())}, vals);
+          return io::NdArray::from<T>(scalar ? std::vector<int64_t>{} : std::vector<int64_t>{int64_t(vals.size())}, vals);
         },
-        v.values);
+        entry.second.values);
   }
 }
 
