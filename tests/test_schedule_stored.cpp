@@ -42,13 +42,15 @@ TEST_CASE("stored spec: every kind comes back bit for bit, with and without a wa
       check_same_values(*make_schedule(back), *make_schedule(spec), 80);
     }
   }
-  const auto& o = std::get<OneCycleOptions>(load_schedule(store_schedule(specs[9])).kind);
+  const ScheduleSpec one_cycle = load_schedule(store_schedule(specs[9]));
+  const auto& o = std::get<OneCycleOptions>(one_cycle.kind);
   CHECK(o.max_lr.given()[1] == std::nextafter(0.1, 1.0));
   CHECK(!o.max_lr.is_broadcast());
   CHECK(o.base_momentum.is_broadcast());
   CHECK(o.anneal == Anneal::linear);
   CHECK(o.three_phase);
-  const auto& sgdr = std::get<SgdrSpec>(load_schedule(store_schedule(specs[8])).kind);
+  const ScheduleSpec sgdr_spec = load_schedule(store_schedule(specs[8]));
+  const auto& sgdr = std::get<SgdrSpec>(sgdr_spec.kind);
   CHECK(sgdr.steps_per_epoch == 10);
   CHECK(sgdr.num_cycles == 3);
   CHECK(!std::get<SgdrSpec>(load_schedule(store_schedule({SgdrSpec{.lr = 0.1, .cycle_len = 4}})).kind).num_cycles);
