@@ -6,6 +6,7 @@
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
+#include "nn/onnx/attrs.h"
 #include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
@@ -104,8 +105,7 @@ Value concat(const OpContext& c) {
 
 // Pads in ONNX order [x1_begin, x2_begin, ..., x1_end, x2_end]: negative values crop.
 Value pad(const OpContext& c) {
-  const std::string mode = c.attr_string("mode", "constant");
-  if (mode != "constant") throw std::invalid_argument("mode '" + mode + "' is not supported (only constant)");
+  check_pad_mode(c.node, c.opset);
   Tensor x = c.tensor(0, true);
   const int64_t r = x.dim();
   std::vector<int64_t> pads;
@@ -200,13 +200,8 @@ Value transpose(const OpContext& c) {
 
 Value cast(const OpContext& c) {
   using T = io::OnnxDataType;
-  const auto to = static_cast<T>(c.attr_int("to", 0));
+  const T to = cast_target(c.node);
   const bool to_float = to == T::float32 || to == T::float64 || to == T::float16 || to == T::bfloat16;
-  const bool to_int = to == T::int64 || to == T::int32 || to == T::int16 || to == T::int8 || to == T::uint8 ||
-                      to == T::uint16 || to == T::uint32 || to == T::uint64 || to == T::boolean;
-  if (!to_float && !to_int) {
-    throw std::invalid_argument("cast to " + io::onnx_data_type_name(static_cast<int32_t>(to)) + " is not supported");
-  }
   if (c.is_host(0)) return host_cast(c.host(0), to_float);
   return c.tensor(0).to(to_float ? DType::f32 : DType::i64);
 }
