@@ -11,11 +11,13 @@
 #include "nn/models/resnet_cifar.h"
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
+#include "onnx_test_graphs.h"
 #include "optim/sgd.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
 using cyclone::test::check_close;
+using namespace cyclone::test;
 
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
@@ -44,81 +46,6 @@ Tensor find(const nn::NamedTensors& ts, const std::string& name) {
   throw std::runtime_error("no tensor named " + name);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-// ---- hand-built graphs ----
-io::OnnxAttribute attr_ints(const std::string& name, std::vector<int64_t> v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::ints;
-  a.ints = std::move(v);
-  return a;
-}
-io::OnnxAttribute attr_int(const std::string& name, int64_t v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::integer;
-  a.i = v;
-  return a;
-}
-io::OnnxAttribute attr_float(const std::string& name, float v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::floating;
-  a.f = v;
-  return a;
-}
-io::OnnxAttribute attr_string(const std::string& name, const std::string& v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::string;
-  a.s = v;
-  return a;
-}
-
-io::OnnxNode node(const std::string& op, const std::string& name, std::vector<std::string> in,
-                  std::vector<std::string> out, std::vector<io::OnnxAttribute> attrs = {}) {
-  io::OnnxNode n;
-  n.op_type = op;
-  n.name = name;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attributes = std::move(attrs);
-  return n;
-}
-
-struct GraphBuilder {
-  io::OnnxModel m;
-  GraphBuilder(Shape input_dims, int64_t opset = 13) {
-    m.opsets = {{"", opset}};
-    io::OnnxValueInfo in;
-    in.name = "x";
-    in.elem_type = 1;
-    in.has_shape = true;
-    in.dims = std::move(input_dims);
-    m.graph.inputs.push_back(in);
-    io::OnnxValueInfo out;
-    out.name = "y";
-    m.graph.outputs.push_back(out);
-  }
-  GraphBuilder& add(io::OnnxNode n) {
-    m.graph.nodes.push_back(std::move(n));
-    return *this;
-  }
-  template <class T>
-  GraphBuilder& init(const std::string& name, Shape shape, const std::vector<T>& v) {
-    m.graph.initializers[name] = io::NdArray::from<T>(shape, v);
-    m.graph.initializer_order.push_back(name);
-    return *this;
-  }
-};
 }  // namespace
 
 TEST_CASE("onnx_import: small CNN with BN folded into Conv (TrainingMode.EVAL, opset 9) equals PyTorch") {
