@@ -7,6 +7,7 @@
 #include "autograd/functions.h"
 #include "nn/functional.h"
 #include "nn/onnx/attrs.h"
+#include "nn/onnx/cast.h"
 #include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
@@ -198,12 +199,11 @@ Value transpose(const OpContext& c) {
   return c.tensor(0).permute(perm);
 }
 
+// ONNX's rules for both forms are in nn/onnx/cast.cpp.
 Value cast(const OpContext& c) {
-  using T = io::OnnxDataType;
-  const T to = cast_target(c.node);
-  const bool to_float = to == T::float32 || to == T::float64 || to == T::float16 || to == T::bfloat16;
-  if (c.is_host(0)) return host_cast(c.host(0), to_float);
-  return c.tensor(0).to(to_float ? DType::f32 : DType::i64);
+  const io::OnnxDataType to = cast_target(c.node);
+  if (c.is_host(0)) return host_cast_to(c.host(0), to);
+  return tensor_cast_to(c.tensor(0), to);
 }
 
 Value shape_op(const OpContext& c) {
