@@ -1,10 +1,14 @@
-// ONNX importer ops with known answers on hand-built graphs: Cast in every direction, both
-// folded on constants and at run time.
+// ONNX importer ops with known answers: Cast in every direction, both folded on constants and
+// at run time (hand-built graphs); auto_pad and asymmetric pads on Conv and the pools against
+// PyTorch references (tests/fixtures/onnx_import/gen_onnx_autopad.py).
 #include <limits>
+#include <map>
 
 #include "autograd/functions.h"
+#include "nn/onnx/attrs.h"
 #include "nn/onnx/cast.h"
 #include "nn/onnx/import.h"
+#include "nn/state_io.h"
 #include "onnx_test_graphs.h"
 #include "test_helpers.h"
 
@@ -95,4 +99,76 @@ TEST_CASE("onnx Cast: to a float type passes gradients; to an integer type does 
   sum(mul(y, 3.0)).backward();
   check_close(x.grad(), std::vector<float>{3, 3, 3, 3});
   CHECK_FALSE(runtime_cast(4, {kBool})->forward(x).requires_grad());
+}
+
+namespace {
+const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
+
+Tensor autopad_ref(const std::string& key) {
+  static const std::map<std::string, Tensor> refs = [] {
+    std::map<std::string, Tensor> m;
+    for (auto& [k, v] : nn::load_npz_tensors(kDir + "autopad.npz")) m[k] = v;
+    return m;
+  }();
+  const auto it = refs.find(key);
+  if (it == refs.end()) throw std::runtime_error("missing reference " + key);
+  return it->second;
+}
+
+// Forward and gradients of one gen_onnx_autopad.py case against PyTorch's.
+void check_autopad_case(const std::string& name) {
+  CAPTURE(name);
+  auto model = nn::import_onnx_model(kDir + "autopad_" + name + ".onnx");
+  Tensor x = autopad_ref("x").clone();
+  x.requires_grad_();
+  const Tensor y = model->forward(x);
+  const Tensor want = autopad_ref("y_" + name);
+  REQUIRE(y.shape() == want.shape());
+  check_close(y, want);
+  sum(mul(y, autopad_ref("g_" + name))).backward();
+  check_close(x.grad(), autopad_ref("dx_" + name));
+  if (name.rfind("conv", 0) == 0) {
+    const auto params = model->named_parameters();
+    REQUIRE(params.size() == 1);
+    CHECK(params[0].first == "w");
+    check_close(params[0].second.grad(), autopad_ref("dw_" + name), 1e-4);
+  }
+}
+}  // namespace
+
+TEST_CASE("onnx auto_pad: Conv with SAME_UPPER, SAME_LOWER (dilated) and VALID equals PyTorch, gradients too") {
+  for (const char* name : {"conv_same_upper", "conv_same_lower", "conv_valid"}) check_autopad_case(name);
+}
+
+TEST_CASE("onnx auto_pad: MaxPool with SAME_* and asymmetric pads (-inf padding) equals PyTorch, gradients too") {
+  for (const char* name : {"maxpool_same_upper", "maxpool_same_lower", "maxpool_pads"}) check_autopad_case(name);
+}
+
+TEST_CASE("onnx auto_pad: AveragePool with SAME_*, VALID and asymmetric pads, with and without padding counted") {
+  for (const char* name : {"avgpool_same_upper", "avgpool_same_lower_incl", "avgpool_pads", "avgpool_valid"})
+    check_autopad_case(name);
+}
+
+TEST_CASE("onnx auto_pad: pads from the spec's formula") {
+  nn::onnx::WindowAttrs a;
+  a.strides = {2, 1};
+  a.auto_pad = nn::onnx::AutoPad::same_upper;
+  // h: ceil(5/2) = 3 outputs, total (3-1)*2 + 2 - 5 = 1; w: 3 outputs, total (3-1)*1 + 4 - 3 = 3.
+  CHECK(nn::onnx::resolve_pads(a, {5, 3}, {2, 4}) == std::vector<int64_t>{0, 1, 1, 2});
+  a.auto_pad = nn::onnx::AutoPad::same_lower;
+  CHECK(nn::onnx::resolve_pads(a, {5, 3}, {2, 4}) == std::vector<int64_t>{1, 2, 0, 1});
+  a.auto_pad = nn::onnx::AutoPad::valid;
+  CHECK(nn::onnx::resolve_pads(a, {5, 3}, {2, 4}) == std::vector<int64_t>{0, 0, 0, 0});
+  a.auto_pad = nn::onnx::AutoPad::same_upper;
+  a.strides = {4, 4};
+  CHECK(nn::onnx::resolve_pads(a, {9, 9}, {1, 1}) == std::vector<int64_t>{0, 0, 0, 0});  // max(0, ...)
+}
+
+TEST_CASE("onnx pools: asymmetric pads with ceil_mode are rejected at import, naming the node") {
+  GraphBuilder b({1, 1, 4, 4});
+  b.add(node("MaxPool", "mp", {"x"}, {"y"},
+             {attr_ints("kernel_shape", {2, 2}), attr_ints("pads", {0, 0, 1, 1}), attr_int("ceil_mode", 1)}));
+  CHECK(error_of([&] { nn::import_onnx(b.m, "p.onnx"); })
+            .find("node 'mp' (MaxPool) (node #0): attribute 'pads' = [0, 0, 1, 1] is not supported (symmetric pads "
+                  "with ceil_mode 1)") != std::string::npos);
 }

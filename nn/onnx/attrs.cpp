@@ -89,11 +89,7 @@ Readers conv_readers(const io::OnnxNode& n, WindowAttrs& a) {
 }
 
 Readers pool_readers(const io::OnnxNode& n, WindowAttrs& a) {
-  return {[&] {
-            a.auto_pad = auto_pad_attr(n);
-            if (a.auto_pad != AutoPad::notset)
-              bad("auto_pad", "'" + n.attribute("auto_pad")->as_string() + "'", "only NOTSET");
-          },
+  return {[&] { a.auto_pad = auto_pad_attr(n); },
           [&] {
             if (!n.attribute("kernel_shape")) throw std::invalid_argument("attribute 'kernel_shape' is required");
             a.kernel = pair_attr(n, "kernel_shape", 1, 1);
@@ -105,7 +101,8 @@ Readers pool_readers(const io::OnnxNode& n, WindowAttrs& a) {
           },
           [&] {
             a.pads = pads_attr(n);
-            if (a.pads[0] != a.pads[2] || a.pads[1] != a.pads[3]) bad("pads", list_str(a.pads), "only symmetric pads");
+            if ((a.pads[0] != a.pads[2] || a.pads[1] != a.pads[3]) && int_attr(n, "ceil_mode", 0) != 0)
+              bad("pads", list_str(a.pads), "symmetric pads with ceil_mode 1");
           },
           [&] { a.ceil_mode = int_attr(n, "ceil_mode", 0) != 0; },
           [&] { a.count_include_pad = int_attr(n, "count_include_pad", 0) != 0; },  // ONNX's default excludes padding

@@ -1,5 +1,6 @@
 // ONNX layer ops for the importer: Conv, BatchNormalization, pools, Gemm, MatMul, Relu and
 // broadcasting Add/Sub/Mul/Div, each on cyclone's differentiable functions.
+#include <limits>
 #include <stdexcept>
 
 #include "autograd/functions.h"
@@ -68,26 +69,35 @@ Value batch_norm(const OpContext& c) {
   return F::batch_norm(x, mean, var, scale, bias, c.training, momentum, eps);
 }
 
-// Kernel, strides, symmetric pads and ceil_mode of MaxPool / AveragePool.
-F::Pool2dOptions pool_options(const WindowAttrs& a, const Tensor& x) {
+// MaxPool / AveragePool. Pads come from auto_pad and the input's size (ceil_mode is then
+// moot: SAME pads give ceil(in / stride) outputs and VALID ones floor's). Symmetric pads go to
+// the pooling itself; asymmetric ones are applied first, with -inf for MaxPool and zeros for
+// AveragePool, whose sums are then divided by the count of real (unpadded) elements unless
+// count_include_pad is set.
+Tensor pool(const OpContext& c, bool is_max) {
+  const WindowAttrs a = pool_attrs(c.node);
+  Tensor x = c.tensor(0, true);
   require_rank(x, 4, "input X (only 2-D pooling is supported)");
+  const auto p = resolve_pads(a, {x.size(2), x.size(3)}, a.kernel);
   F::Pool2dOptions o;
   o.kernel_h = a.kernel[0], o.kernel_w = a.kernel[1], o.stride_h = a.strides[0], o.stride_w = a.strides[1];
-  o.pad_h = a.pads[0], o.pad_w = a.pads[1];
-  o.ceil_mode = a.ceil_mode;
+  o.ceil_mode = a.auto_pad == AutoPad::notset && a.ceil_mode;
   o.count_include_pad = a.count_include_pad;
-  return o;
+  if (p[0] == p[2] && p[1] == p[3]) {
+    o.pad_h = p[0], o.pad_w = p[1];
+    return is_max ? F::max_pool2d(x, o) : F::avg_pool2d(x, o);
+  }
+  const std::vector<int64_t> torch_pads{p[1], p[3], p[0], p[2]};
+  if (is_max) return F::max_pool2d(F::pad(x, torch_pads, -std::numeric_limits<double>::infinity()), o);
+  const Tensor sums = F::avg_pool2d(F::pad(x, torch_pads), o);
+  if (a.count_include_pad) return sums;
+  const Tensor real = F::pad(ones({1, 1, x.size(2), x.size(3)}, x.device()), torch_pads);
+  return div(sums, F::avg_pool2d(real, o));  // (sum / k) / (count / k)
 }
 
-Value max_pool(const OpContext& c) {
-  const Tensor x = c.tensor(0, true);
-  return F::max_pool2d(x, pool_options(pool_attrs(c.node), x));
-}
+Value max_pool(const OpContext& c) { return pool(c, true); }
 
-Value average_pool(const OpContext& c) {
-  const Tensor x = c.tensor(0, true);
-  return F::avg_pool2d(x, pool_options(pool_attrs(c.node), x));
-}
+Value average_pool(const OpContext& c) { return pool(c, false); }
 
 Value global_average_pool(const OpContext& c) {
   const Tensor x = c.tensor(0, true);
