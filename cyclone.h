@@ -4,7 +4,7 @@
 //   internal: kernels/*  tensor/dispatch.h  tensor/dispatch_call.h  tensor/dispatch_nn.h
 //   internal: tensor/dispatch_optim.h  tensor/storage.h  nn/onnx/ops.h  nn/onnx/program.h
 //   internal: nn/onnx/value.h  io/byte_cursor.h  io/protobuf_wire.h  report/plot_scene.h
-//   internal: train/snapshots.h  schedules/keys.h
+//   internal: train/snapshots.h  schedules/keys.h  nn/onnx/attrs.h  nn/onnx/cast.h
 #pragma once
 
 // tensor/ and autograd/: tensors, devices, random numbers, differentiable ops.

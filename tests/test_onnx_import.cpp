@@ -11,11 +11,13 @@
 #include "nn/models/resnet_cifar.h"
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
+#include "onnx_test_graphs.h"
 #include "optim/sgd.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
 using cyclone::test::check_close;
+using namespace cyclone::test;
 
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
@@ -44,81 +46,6 @@ Tensor find(const nn::NamedTensors& ts, const std::string& name) {
   throw std::runtime_error("no tensor named " + name);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-// ---- hand-built graphs ----
-io::OnnxAttribute attr_ints(const std::string& name, std::vector<int64_t> v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::ints;
-  a.ints = std::move(v);
-  return a;
-}
-io::OnnxAttribute attr_int(const std::string& name, int64_t v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::integer;
-  a.i = v;
-  return a;
-}
-io::OnnxAttribute attr_float(const std::string& name, float v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::floating;
-  a.f = v;
-  return a;
-}
-io::OnnxAttribute attr_string(const std::string& name, const std::string& v) {
-  io::OnnxAttribute a;
-  a.name = name;
-  a.type = io::OnnxAttrType::string;
-  a.s = v;
-  return a;
-}
-
-io::OnnxNode node(const std::string& op, const std::string& name, std::vector<std::string> in,
-                  std::vector<std::string> out, std::vector<io::OnnxAttribute> attrs = {}) {
-  io::OnnxNode n;
-  n.op_type = op;
-  n.name = name;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  n.attributes = std::move(attrs);
-  return n;
-}
-
-struct GraphBuilder {
-  io::OnnxModel m;
-  GraphBuilder(Shape input_dims, int64_t opset = 13) {
-    m.opsets = {{"", opset}};
-    io::OnnxValueInfo in;
-    in.name = "x";
-    in.elem_type = 1;
-    in.has_shape = true;
-    in.dims = std::move(input_dims);
-    m.graph.inputs.push_back(in);
-    io::OnnxValueInfo out;
-    out.name = "y";
-    m.graph.outputs.push_back(out);
-  }
-  GraphBuilder& add(io::OnnxNode n) {
-    m.graph.nodes.push_back(std::move(n));
-    return *this;
-  }
-  template <class T>
-  GraphBuilder& init(const std::string& name, Shape shape, const std::vector<T>& v) {
-    m.graph.initializers[name] = io::NdArray::from<T>(shape, v);
-    m.graph.initializer_order.push_back(name);
-    return *this;
-  }
-};
 }  // namespace
 
 TEST_CASE("onnx_import: small CNN with BN folded into Conv (TrainingMode.EVAL, opset 9) equals PyTorch") {
@@ -282,9 +209,10 @@ TEST_CASE("onnx_import: nodes out of order are sorted; cycles and undefined valu
 TEST_CASE("onnx_import: attribute and shape problems name the node") {
   GraphBuilder b({1, 1, 4, 4});
   b.init<float>("w", {1, 1, 3, 3}, std::vector<float>(9, 1.0f));
-  b.add(node("Conv", "conv_same", {"x", "w"}, {"y"}, {attr_string("auto_pad", "SAME_UPPER")}));
-  const std::string msg = error_of([&] { nn::import_onnx(b.m, "m.onnx")->forward(zeros({1, 1, 4, 4})); });
-  CHECK(msg.find("m.onnx: node 'conv_same' (Conv): auto_pad 'SAME_UPPER'") != std::string::npos);
+  b.add(node("Conv", "conv_same", {"x", "w"}, {"y"}, {attr_string("auto_pad", "SAME_MIDDLE")}));
+  const std::string msg = error_of([&] { nn::import_onnx(b.m, "m.onnx"); });
+  CHECK(msg.find("m.onnx: unsupported attribute value (1): node 'conv_same' (Conv) (node #0): attribute 'auto_pad' = "
+                 "'SAME_MIDDLE' is not supported (NOTSET, VALID, SAME_UPPER or SAME_LOWER)") != std::string::npos);
 
   GraphBuilder r({2, 6});
   r.init<int64_t>("shape", {2}, {5, -1});
@@ -293,6 +221,43 @@ TEST_CASE("onnx_import: attribute and shape problems name the node") {
   CHECK(error_of([&] {
           model->forward(zeros({2, 6}));
         }) == "r.onnx: node 'bad_reshape' (Reshape): cannot reshape [2, 6] to [5, -1]");
+}
+
+TEST_CASE("onnx_import: every unsupported attribute value is reported at import, in one error") {
+  GraphBuilder b({1, 1, 6, 6});
+  b.init<float>("w", {1, 1, 3, 3}, std::vector<float>(9, 1.0f));
+  b.add(node("Conv", "c1", {"x", "w"}, {"h1"}, {attr_ints("strides", {1, 1, 1}), attr_int("group", 0)}));
+  b.add(node("MaxPool", "p1", {"h1"}, {"h2"}, {attr_ints("kernel_shape", {2, 2}), attr_ints("dilations", {2, 2})}));
+  b.add(node("Relu", "fine", {"h2"}, {"h3"}));
+  b.add(
+      node("Pad", "pd", {"h3"}, {"h4"}, {attr_string("mode", "reflect"), attr_ints("pads", {0, 0, 0, 0, 0, 0, 0, 0})}));
+  b.add(node("Cast", "cs", {"h4"}, {"y"}, {attr_int("to", 8)}));
+  const std::string msg = error_of([&] { nn::import_onnx(b.m, "bad.onnx"); });
+  CHECK(msg.rfind("bad.onnx: unsupported attribute values (5): ", 0) == 0);
+  CHECK(msg.find("node 'c1' (Conv) (node #0): attribute 'strides' = [1, 1, 1] is not supported (2 values: only 2-D is "
+                 "supported)") != std::string::npos);
+  CHECK(msg.find("node 'c1' (Conv) (node #0): attribute 'group' = 0 is not supported (group >= 1)") !=
+        std::string::npos);
+  CHECK(msg.find("node 'p1' (MaxPool) (node #1): attribute 'dilations' = [2, 2] is not supported (only [1, 1])") !=
+        std::string::npos);
+  CHECK(msg.find("node 'pd' (Pad) (node #3): attribute 'mode' = 'reflect' is not supported (only 'constant')") !=
+        std::string::npos);
+  CHECK(msg.find("node 'cs' (Cast) (node #4): attribute 'to' = STRING is not supported") != std::string::npos);
+  CHECK(msg.find("'fine'") == std::string::npos);
+
+  // Unsupported ops and attribute values come in the same error.
+  b.add(node("Erf", "erf", {"x"}, {"unused"}));
+  const std::string both = error_of([&] { nn::import_onnx(b.m, "bad.onnx"); });
+  CHECK(both.find("unsupported ONNX op: Erf (node 'erf')") != std::string::npos);
+  CHECK(both.find("unsupported attribute values (5)") != std::string::npos);
+
+  // The same graph with supported values imports and runs.
+  GraphBuilder g({1, 1, 6, 6});
+  g.init<float>("w", {1, 1, 3, 3}, std::vector<float>(9, 1.0f));
+  g.add(node("Conv", "c1", {"x", "w"}, {"h1"}, {attr_ints("strides", {1, 1})}));
+  g.add(node("MaxPool", "p1", {"h1"}, {"y"}, {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})}));
+  const Tensor y = nn::import_onnx(g.m, "good.onnx")->forward(ones({1, 1, 6, 6}));
+  check_close(y, std::vector<float>(4, 9.0f));
 }
 
 TEST_CASE("onnx_import: Identity of an initializer becomes its own parameter") {

@@ -63,10 +63,11 @@ class OnnxModel : public Model {
   int64_t classes_ = 0;
 };
 
-// Reads and imports an .onnx file. Unsupported ops are reported together in one error
-// (each op type with its node names) before anything runs; attribute and shape problems
-// name the node. Supported: onnx_supported_ops(), with ai.onnx opset 9 to 17 semantics
-// (as PyTorch 1.13 exports them); only 2-D Conv/pooling and constant-mode Pad.
+// Reads and imports an .onnx file. Unsupported ops and unsupported attribute values are
+// reported together in one error (each with its node) before anything runs; shape problems
+// found at run time name the node. Supported: onnx_supported_ops(), with ai.onnx opset 9 to
+// 17 semantics (as PyTorch 1.13 exports them); only 2-D Conv/pooling and constant-mode Pad;
+// auto_pad and asymmetric pads on Conv and the pools (see nn/onnx/attrs.h).
 std::shared_ptr<OnnxModel> import_onnx_model(const std::string& path);
 std::shared_ptr<OnnxModel> import_onnx_model(const io::OnnxModel& model, const std::string& source = "onnx model");
 

@@ -1,9 +1,11 @@
 // ONNX layer ops for the importer: Conv, BatchNormalization, pools, Gemm, MatMul, Relu and
 // broadcasting Add/Sub/Mul/Div, each on cyclone's differentiable functions.
+#include <limits>
 #include <stdexcept>
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
+#include "nn/onnx/attrs.h"
 #include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
@@ -24,54 +26,25 @@ void require_rank(const Tensor& x, int64_t rank, const std::string& what) {
   }
 }
 
-void require_notset_auto_pad(const OpContext& c) {
-  const std::string auto_pad = c.attr_string("auto_pad", "NOTSET");
-  if (auto_pad != "NOTSET") {
-    throw std::invalid_argument("auto_pad '" + auto_pad + "' is not supported (only NOTSET with explicit pads)");
-  }
-}
-
-// Two spatial values of attribute `name` (default `fallback` for both).
-std::vector<int64_t> pair_attr(const OpContext& c, const std::string& name, int64_t fallback) {
-  std::vector<int64_t> v = c.attr_ints(name, {fallback, fallback});
-  if (v.size() != 2)
-    throw std::invalid_argument("attribute '" + name + "' = " + list_str(v) + ": expected 2 values (2-D only)");
-  return v;
-}
-
-// ONNX pads [h_begin, w_begin, h_end, w_end].
-std::vector<int64_t> pads_attr(const OpContext& c) {
-  std::vector<int64_t> p = c.attr_ints("pads", {0, 0, 0, 0});
-  if (p.size() != 4)
-    throw std::invalid_argument("attribute 'pads' = " + list_str(p) + ": expected 4 values (2-D only)");
-  for (int64_t v : p) {
-    if (v < 0) throw std::invalid_argument("attribute 'pads' = " + list_str(p) + ": negative pads are not supported");
-  }
-  return p;
-}
-
 Value conv(const OpContext& c) {
-  require_notset_auto_pad(c);
+  const WindowAttrs a = conv_attrs(c.node);
   Tensor x = c.tensor(0, true);
   const Tensor w = c.tensor(1, true);
   const Tensor b = c.has(2) ? c.tensor(2, true) : Tensor();
   require_rank(x, 4, "input X (only 2-D convolution is supported)");
   require_rank(w, 4, "weight W");
   F::Conv2dOptions o;
-  o.groups = c.attr_int("group", 1);
-  const auto strides = pair_attr(c, "strides", 1), dil = pair_attr(c, "dilations", 1);
-  o.stride_h = strides[0], o.stride_w = strides[1], o.dilation_h = dil[0], o.dilation_w = dil[1];
-  if (c.has_attr("kernel_shape")) {
-    const auto k = c.attr_ints("kernel_shape", {});
-    if (k != std::vector<int64_t>{w.size(2), w.size(3)}) {
-      throw std::invalid_argument("kernel_shape " + list_str(k) + " does not match weight " + shape_str(w.shape()));
-    }
+  o.groups = a.group;
+  o.stride_h = a.strides[0], o.stride_w = a.strides[1], o.dilation_h = a.dilations[0], o.dilation_w = a.dilations[1];
+  if (!a.kernel.empty() && a.kernel != std::vector<int64_t>{w.size(2), w.size(3)}) {
+    throw std::invalid_argument("kernel_shape " + list_str(a.kernel) + " does not match weight " +
+                                shape_str(w.shape()));
   }
-  if (o.groups < 1 || x.size(1) != w.size(1) * o.groups || w.size(0) % o.groups != 0) {
+  if (x.size(1) != w.size(1) * o.groups || w.size(0) % o.groups != 0) {
     throw std::invalid_argument("input " + shape_str(x.shape()) + ", weight " + shape_str(w.shape()) + " and group " +
                                 std::to_string(o.groups) + " do not fit together");
   }
-  const auto p = pads_attr(c);
+  const auto p = resolve_pads(a, {x.size(2), x.size(3)}, {w.size(2), w.size(3)});
   if (p[0] == p[2] && p[1] == p[3]) {
     o.pad_h = p[0], o.pad_w = p[1];
   } else {
@@ -96,33 +69,35 @@ Value batch_norm(const OpContext& c) {
   return F::batch_norm(x, mean, var, scale, bias, c.training, momentum, eps);
 }
 
-// Kernel, strides, symmetric pads and ceil_mode of MaxPool / AveragePool.
-F::Pool2dOptions pool_options(const OpContext& c, const Tensor& x) {
-  require_notset_auto_pad(c);
+// MaxPool / AveragePool. Pads come from auto_pad and the input's size (ceil_mode is then
+// moot: SAME pads give ceil(in / stride) outputs and VALID ones floor's). Symmetric pads go to
+// the pooling itself; asymmetric ones are applied first, with -inf for MaxPool and zeros for
+// AveragePool, whose sums are then divided by the count of real (unpadded) elements unless
+// count_include_pad is set.
+Tensor pool(const OpContext& c, bool is_max) {
+  const WindowAttrs a = pool_attrs(c.node);
+  Tensor x = c.tensor(0, true);
   require_rank(x, 4, "input X (only 2-D pooling is supported)");
-  const auto k = c.required_ints("kernel_shape");
-  if (k.size() != 2) throw std::invalid_argument("kernel_shape " + list_str(k) + ": expected 2 values (2-D only)");
-  const auto s = pair_attr(c, "strides", 1), d = pair_attr(c, "dilations", 1), p = pads_attr(c);
-  if (d[0] != 1 || d[1] != 1) throw std::invalid_argument("dilations " + list_str(d) + " are not supported");
-  if (p[0] != p[2] || p[1] != p[3])
-    throw std::invalid_argument("asymmetric pads " + list_str(p) + " are not supported");
+  const auto p = resolve_pads(a, {x.size(2), x.size(3)}, a.kernel);
   F::Pool2dOptions o;
-  o.kernel_h = k[0], o.kernel_w = k[1], o.stride_h = s[0], o.stride_w = s[1], o.pad_h = p[0], o.pad_w = p[1];
-  o.ceil_mode = c.attr_int("ceil_mode", 0) != 0;
-  return o;
+  o.kernel_h = a.kernel[0], o.kernel_w = a.kernel[1], o.stride_h = a.strides[0], o.stride_w = a.strides[1];
+  o.ceil_mode = a.auto_pad == AutoPad::notset && a.ceil_mode;
+  o.count_include_pad = a.count_include_pad;
+  if (p[0] == p[2] && p[1] == p[3]) {
+    o.pad_h = p[0], o.pad_w = p[1];
+    return is_max ? F::max_pool2d(x, o) : F::avg_pool2d(x, o);
+  }
+  const std::vector<int64_t> torch_pads{p[1], p[3], p[0], p[2]};
+  if (is_max) return F::max_pool2d(F::pad(x, torch_pads, -std::numeric_limits<double>::infinity()), o);
+  const Tensor sums = F::avg_pool2d(F::pad(x, torch_pads), o);
+  if (a.count_include_pad) return sums;
+  const Tensor real = F::pad(ones({1, 1, x.size(2), x.size(3)}, x.device()), torch_pads);
+  return div(sums, F::avg_pool2d(real, o));  // (sum / k) / (count / k)
 }
 
-Value max_pool(const OpContext& c) {
-  const Tensor x = c.tensor(0, true);
-  return F::max_pool2d(x, pool_options(c, x));
-}
+Value max_pool(const OpContext& c) { return pool(c, true); }
 
-Value average_pool(const OpContext& c) {
-  const Tensor x = c.tensor(0, true);
-  F::Pool2dOptions o = pool_options(c, x);
-  o.count_include_pad = c.attr_int("count_include_pad", 0) != 0;  // ONNX's default excludes padding
-  return F::avg_pool2d(x, o);
-}
+Value average_pool(const OpContext& c) { return pool(c, false); }
 
 Value global_average_pool(const OpContext& c) {
   const Tensor x = c.tensor(0, true);

@@ -6,6 +6,8 @@
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
+#include "nn/onnx/attrs.h"
+#include "nn/onnx/cast.h"
 #include "nn/onnx/ops.h"
 
 namespace cyclone::nn::onnx {
@@ -104,8 +106,7 @@ Value concat(const OpContext& c) {
 
 // Pads in ONNX order [x1_begin, x2_begin, ..., x1_end, x2_end]: negative values crop.
 Value pad(const OpContext& c) {
-  const std::string mode = c.attr_string("mode", "constant");
-  if (mode != "constant") throw std::invalid_argument("mode '" + mode + "' is not supported (only constant)");
+  check_pad_mode(c.node, c.opset);
   Tensor x = c.tensor(0, true);
   const int64_t r = x.dim();
   std::vector<int64_t> pads;
@@ -198,17 +199,11 @@ Value transpose(const OpContext& c) {
   return c.tensor(0).permute(perm);
 }
 
+// ONNX's rules for both forms are in nn/onnx/cast.cpp.
 Value cast(const OpContext& c) {
-  using T = io::OnnxDataType;
-  const auto to = static_cast<T>(c.attr_int("to", 0));
-  const bool to_float = to == T::float32 || to == T::float64 || to == T::float16 || to == T::bfloat16;
-  const bool to_int = to == T::int64 || to == T::int32 || to == T::int16 || to == T::int8 || to == T::uint8 ||
-                      to == T::uint16 || to == T::uint32 || to == T::uint64 || to == T::boolean;
-  if (!to_float && !to_int) {
-    throw std::invalid_argument("cast to " + io::onnx_data_type_name(static_cast<int32_t>(to)) + " is not supported");
-  }
-  if (c.is_host(0)) return host_cast(c.host(0), to_float);
-  return c.tensor(0).to(to_float ? DType::f32 : DType::i64);
+  const io::OnnxDataType to = cast_target(c.node);
+  if (c.is_host(0)) return host_cast_to(c.host(0), to);
+  return tensor_cast_to(c.tensor(0), to);
 }
 
 Value shape_op(const OpContext& c) {

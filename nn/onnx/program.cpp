@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "nn/onnx/attrs.h"
 #include "nn/onnx/ops.h"
 #include "nn/state_io.h"
 
@@ -30,8 +31,8 @@ std::string Program::where(const io::OnnxNode& n) const {
 
 Program::Program(const io::OnnxModel& model, std::string source) : source_(std::move(source)) {
   const io::OnnxGraph& g = model.graph;
-  check_ops(g);
   opset_ = model.opset_version("");
+  check_ops(g, opset_);
   if (opset_ < kMinOpset || opset_ > kMaxOpset) {
     throw std::invalid_argument(source_ + ": ai.onnx opset " + std::to_string(opset_) + " is not supported (" +
                                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
@@ -46,20 +47,35 @@ Program::Program(const io::OnnxModel& model, std::string source) : source_(std::
   full_ = make_plan(all, input_.name, output_);
 }
 
-// Every unsupported op type with the nodes that use it, in one error.
-void Program::check_ops(const io::OnnxGraph& g) const {
+// Every unsupported op type with the nodes that use it, and every unsupported attribute
+// value of the supported ones (node, file position, attribute, value, what is supported),
+// in one error.
+void Program::check_ops(const io::OnnxGraph& g, int64_t opset) const {
   std::map<std::string, std::vector<std::string>> bad;
-  for (const io::OnnxNode& n : g.nodes) {
-    if (default_domain(n.domain) && find_op(n.op_type)) continue;
+  std::vector<std::string> bad_attrs;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const io::OnnxNode& n = g.nodes[i];
+    if (default_domain(n.domain) && find_op(n.op_type)) {
+      for (const std::string& p : attribute_problems(n, opset))
+        bad_attrs.push_back(where(n) + " (node #" + std::to_string(i) + "): " + p);
+      continue;
+    }
     const std::string op = default_domain(n.domain) ? n.op_type : n.domain + "::" + n.op_type;
     bad[op].push_back("'" + (n.name.empty() ? "-> " + (n.outputs.empty() ? "?" : n.outputs[0]) : n.name) + "'");
   }
-  if (bad.empty()) return;
-  std::vector<std::string> items;
-  for (const auto& [op, names] : bad)
-    items.push_back(op + " (node" + (names.size() > 1 ? "s " : " ") + join(names) + ")");
-  throw std::invalid_argument(source_ + ": unsupported ONNX op" + (bad.size() > 1 ? "s: " : ": ") + join(items, "; ") +
-                              ". Supported: " + join(supported_ops()));
+  std::vector<std::string> parts;
+  if (!bad.empty()) {
+    std::vector<std::string> items;
+    for (const auto& [op, names] : bad)
+      items.push_back(op + " (node" + (names.size() > 1 ? "s " : " ") + join(names) + ")");
+    parts.push_back(std::string("unsupported ONNX op") + (bad.size() > 1 ? "s: " : ": ") + join(items, "; ") +
+                    ". Supported: " + join(supported_ops()));
+  }
+  if (!bad_attrs.empty()) {
+    parts.push_back("unsupported attribute value" + std::string(bad_attrs.size() > 1 ? "s" : "") + " (" +
+                    std::to_string(bad_attrs.size()) + "): " + join(bad_attrs, "; "));
+  }
+  if (!parts.empty()) throw std::invalid_argument(source_ + ": " + join(parts, ". Also "));
 }
 
 void Program::check_io(const io::OnnxGraph& g) {

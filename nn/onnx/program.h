@@ -27,7 +27,8 @@ struct Plan {
 
 class Program {
  public:
-  // Checks the ops (one error lists every unsupported op type), the opset, the single
+  // Checks the ops (one error lists every unsupported op type and every unsupported
+  // attribute value, with the nodes), the opset, the single
   // input and output, node outputs and the order (sorting it; cycles are errors), then
   // turns initializers into weights and folds the constant subgraphs. `source` (a file
   // name) starts every error message.
@@ -52,7 +53,7 @@ class Program {
   int64_t opset() const { return opset_; }
 
  private:
-  void check_ops(const io::OnnxGraph& g) const;
+  void check_ops(const io::OnnxGraph& g, int64_t opset) const;
   void check_io(const io::OnnxGraph& g);
   void sort_nodes(const io::OnnxGraph& g);
   void make_weights(const io::OnnxGraph& g);
