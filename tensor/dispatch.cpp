@@ -73,6 +73,13 @@ Tensor dense(const Tensor& t, DType want, const char* op, const char* arg) {
   return t.contiguous();
 }
 
+void check_shape(const Tensor& t, const Shape& want, const char* op, const char* arg) {
+  if (t.shape() != want) {
+    throw std::invalid_argument(std::string(op) + ": " + arg + " must be " + shape_str(want) + ", got " +
+                                shape_str(t.shape()));
+  }
+}
+
 Tensor unary(UnaryOp op, const Tensor& x0, float a, float b) {
   NoGradGuard no_grad;
   const Tensor x = as_f32(x0);

@@ -24,6 +24,8 @@ void check_dtype(const Tensor& t, DType want, const char* op, const char* arg);
 // t with dtype `want` checked, as a dense (contiguous) tensor: the form the
 // kernels of kernels/nn_contract.h take.
 Tensor dense(const Tensor& t, DType want, const char* op, const char* arg);
+// Throws unless t has shape `want`, naming op and arg.
+void check_shape(const Tensor& t, const Shape& want, const char* op, const char* arg);
 
 Tensor unary(UnaryOp op, const Tensor& x, float a = 0.f, float b = 0.f);
 Tensor binary(BinaryOp op, const Tensor& x, const Tensor& y, float alpha = 0.f);

@@ -20,14 +20,11 @@ Shape output_shape(const ConvShape& s) { return {s.g.n, s.k, s.g.out_h(), s.g.ou
 // t as a dense float32 tensor of shape `want`, or an error naming op and arg.
 Tensor checked(const Tensor& t, const Shape& want, const char* op, const char* arg) {
   const Tensor d = dense(t, DType::f32, op, arg);
-  if (d.shape() != want) {
-    throw std::invalid_argument(std::string(op) + ": " + arg + " must be " + shape_str(want) + ", got " +
-                                shape_str(d.shape()));
-  }
+  check_shape(d, want, op, arg);
   return d;
 }
 
-void check_shape(const ConvShape& s, const char* op) {
+void check_groups(const ConvShape& s, const char* op) {
   if (s.groups < 1 || s.g.c % s.groups != 0 || s.k % s.groups != 0) {
     throw std::invalid_argument(std::string(op) + ": groups=" + std::to_string(s.groups) + " must divide " +
                                 std::to_string(s.g.c) + " input and " + std::to_string(s.k) + " output channels");
@@ -46,7 +43,7 @@ float* ptr(const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; }
 
 Tensor conv2d_forward(const Tensor& x0, const Tensor& w0, const ConvShape& s) {
   NoGradGuard no_grad;
-  check_shape(s, "conv2d");
+  check_groups(s, "conv2d");
   const Device dev = common_device({x0, w0}, "conv2d");
   const Tensor x = checked(x0, input_shape(s), "conv2d", "input");
   const Tensor w = checked(w0, weight_shape(s), "conv2d", "weight");
@@ -58,7 +55,7 @@ Tensor conv2d_forward(const Tensor& x0, const Tensor& w0, const ConvShape& s) {
 
 Tensor conv2d_backward_input(const Tensor& dy0, const Tensor& w0, const ConvShape& s) {
   NoGradGuard no_grad;
-  check_shape(s, "conv2d backward");
+  check_groups(s, "conv2d backward");
   const Device dev = common_device({dy0, w0}, "conv2d backward");
   const Tensor dy = checked(dy0, output_shape(s), "conv2d backward", "grad");
   const Tensor w = checked(w0, weight_shape(s), "conv2d backward", "weight");
@@ -70,7 +67,7 @@ Tensor conv2d_backward_input(const Tensor& dy0, const Tensor& w0, const ConvShap
 
 Tensor conv2d_backward_weight(const Tensor& x0, const Tensor& dy0, const ConvShape& s) {
   NoGradGuard no_grad;
-  check_shape(s, "conv2d backward");
+  check_groups(s, "conv2d backward");
   const Device dev = common_device({x0, dy0}, "conv2d backward");
   const Tensor x = checked(x0, input_shape(s), "conv2d backward", "input");
   const Tensor dy = checked(dy0, output_shape(s), "conv2d backward", "grad");

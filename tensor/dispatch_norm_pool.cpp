@@ -35,13 +35,6 @@ Tensor per_channel(const Tensor& t, int64_t c, const char* op, const char* arg) 
   return dense(t, DType::f32, op, arg);
 }
 
-void check_shape(const Tensor& t, const Shape& want, const char* op, const char* arg) {
-  if (t.shape() != want) {
-    throw std::invalid_argument(std::string(op) + ": " + arg + " must be " + shape_str(want) + ", got " +
-                                shape_str(t.shape()));
-  }
-}
-
 Shape input_shape(const PoolGeometry& g) { return {g.n, g.c, g.h, g.w}; }
 Shape output_shape(const PoolGeometry& g) { return {g.n, g.c, g.oh, g.ow}; }
 
