@@ -76,13 +76,7 @@ TEST_CASE("every schedule kind's spec comes back through a checkpoint, equal at 
     REQUIRE(r.schedule);
     CHECK(schedules::same_spec(*r.schedule, spec));
     CHECK((r.epochs == 3 && r.steps_per_epoch == 10 && r.max_steps == 25 && r.loader_epoch == 4 && r.begin_step == 17));
-    const schedules::SchedulePtr a = schedules::make_schedule(spec), b = schedules::make_schedule(*r.schedule);
-    for (int64_t s = 0; s < 60; ++s) {
-      for (size_t g = 0; g < a->num_groups(); ++g) {
-        CHECK(a->at(s, g).lr == b->at(s, g).lr);
-        CHECK(a->at(s, g).momentum == b->at(s, g).momentum);
-      }
-    }
+    test::check_same_values(*schedules::make_schedule(spec), *schedules::make_schedule(*r.schedule), 60);
   }
 }
 

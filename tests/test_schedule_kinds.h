@@ -1,12 +1,26 @@
 // One typed spec of every schedule kind, with values away from the defaults, for the tests
-// that store specs (schedules/stored.h) and checkpoints.
+// that store specs (schedules/stored.h) and checkpoints; and a step-by-step comparison.
 #pragma once
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <vector>
 
+#include "schedules/schedule.h"
 #include "schedules/spec.h"
 
 namespace cyclone::test {
+
+// a and b give the same lr and momentum, to the bit, for every group at steps 0..steps-1.
+inline void check_same_values(const schedules::Schedule& a, const schedules::Schedule& b, int64_t steps) {
+  REQUIRE(a.num_groups() == b.num_groups());
+  for (int64_t s = 0; s < steps; ++s) {
+    for (size_t g = 0; g < a.num_groups(); ++g) {
+      CHECK(a.at(s, g).lr == b.at(s, g).lr);
+      CHECK(a.at(s, g).momentum == b.at(s, g).momentum);
+    }
+  }
+}
 
 // Per-group lists, modes, optionals set, and doubles that text would not hold exactly; in the
 // order of ScheduleKind.

@@ -10,27 +10,18 @@
 #include "schedules/one_cycle.h"
 #include "schedules/sgdr.h"
 #include "schedules/spec.h"
+#include "test_schedule_kinds.h"
 
 using namespace cyclone::schedules;
 
-namespace {
-void check_same(const Schedule& a, const Schedule& b, int64_t steps) {
-  REQUIRE(a.num_groups() == b.num_groups());
-  for (int64_t s = 0; s < steps; ++s) {
-    for (size_t g = 0; g < a.num_groups(); ++g) {
-      CHECK(a.at(s, g).lr == b.at(s, g).lr);
-      CHECK(a.at(s, g).momentum == b.at(s, g).momentum);
-    }
-  }
-}
-}  // namespace
+using cyclone::test::check_same_values;
 
 TEST_CASE("spec: make_schedule builds what the constructors build") {
-  check_same(*make_schedule({StepSpec{.lr = 1.0, .step_size = 3, .gamma = 0.5}}), StepDecay(1.0, 3, 0.5), 10);
-  check_same(*make_schedule({OneCycleOptions{.max_lr = PerGroup({0.1, 0.01}), .total_steps = 50}}),
+  check_same_values(*make_schedule({StepSpec{.lr = 1.0, .step_size = 3, .gamma = 0.5}}), StepDecay(1.0, 3, 0.5), 10);
+  check_same_values(*make_schedule({OneCycleOptions{.max_lr = PerGroup({0.1, 0.01}), .total_steps = 50}}),
              OneCycle(OneCycleOptions{.max_lr = PerGroup({0.1, 0.01}), .total_steps = 50}), 50);
   ScheduleSpec warm{CosineSpec{.lr = 1.0, .t_max = 10}, WarmupSpec{.steps = 4, .start_factor = 0.5}};
-  check_same(*make_schedule(warm), *parse_schedule("cosine lr=1 t_max=10 warmup_steps=4 warmup_start_factor=0.5"),
+  check_same_values(*make_schedule(warm), *parse_schedule("cosine lr=1 t_max=10 warmup_steps=4 warmup_start_factor=0.5"),
              20);
   SgdrSpec sgdr{.lr = 1.0, .cycle_len = 0.5, .steps_per_epoch = 20, .cycle_mult = 2};
   CHECK(dynamic_cast<const SGDR&>(*make_schedule({sgdr})).cycle_start(2) == 30);
@@ -44,15 +35,15 @@ TEST_CASE("spec: spec_for_fit fills every name's training defaults") {
     const SchedulePtr s = make_schedule(spec_for_fit(name, fit));
     CHECK(s->num_groups() == 1);
   }
-  check_same(*make_schedule(spec_for_fit("onecycle", fit)), *parse_schedule("onecycle max_lr=0.2 total_steps=30"), 30);
-  check_same(*make_schedule(spec_for_fit("sgdr", fit)),
+  check_same_values(*make_schedule(spec_for_fit("onecycle", fit)), *parse_schedule("onecycle max_lr=0.2 total_steps=30"), 30);
+  check_same_values(*make_schedule(spec_for_fit("sgdr", fit)),
              *parse_schedule("sgdr lr=0.2 cycle_len=1 steps_per_epoch=10 cycle_mult=2"), 30);
-  check_same(*make_schedule(spec_for_fit("clr", fit)),
+  check_same_values(*make_schedule(spec_for_fit("clr", fit)),
              *parse_schedule("clr base_lr=0.05 max_lr=0.2 step_size_up=5"), 30);
-  check_same(*make_schedule(spec_for_fit("step", fit)), *parse_schedule("step lr=0.2 step_size=10"), 30);
-  check_same(*make_schedule(spec_for_fit("multistep", fit)), *parse_schedule("multistep lr=0.2 milestones=15,22"),
+  check_same_values(*make_schedule(spec_for_fit("step", fit)), *parse_schedule("step lr=0.2 step_size=10"), 30);
+  check_same_values(*make_schedule(spec_for_fit("multistep", fit)), *parse_schedule("multistep lr=0.2 milestones=15,22"),
              30);
-  check_same(*make_schedule(spec_for_fit("exp", fit)), Exponential(0.2, std::pow(0.01, 1.0 / 30)), 30);
+  check_same_values(*make_schedule(spec_for_fit("exp", fit)), Exponential(0.2, std::pow(0.01, 1.0 / 30)), 30);
   CHECK_THROWS_WITH_AS(spec_for_fit("wobbly", fit), doctest::Contains("valid schedules: const"),
                        std::invalid_argument);
 }

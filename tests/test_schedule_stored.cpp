@@ -13,19 +13,7 @@
 
 using namespace cyclone::schedules;
 
-namespace {
-
-void check_same_values(const Schedule& a, const Schedule& b, int64_t steps) {
-  REQUIRE(a.num_groups() == b.num_groups());
-  for (int64_t s = 0; s < steps; ++s) {
-    for (size_t g = 0; g < a.num_groups(); ++g) {
-      CHECK(a.at(s, g).lr == b.at(s, g).lr);
-      CHECK(a.at(s, g).momentum == b.at(s, g).momentum);
-    }
-  }
-}
-
-}  // namespace
+using cyclone::test::check_same_values;
 
 TEST_CASE("stored spec: every kind comes back bit for bit, with and without a warm-up") {
   const std::vector<ScheduleSpec> specs = cyclone::test::every_schedule_kind();
