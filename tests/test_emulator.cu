@@ -5,8 +5,11 @@
 // to fire on a kernel written to trip it, with a message that names the place.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/cuda/check.h"
@@ -171,6 +174,22 @@ __global__ void atomic_count_kernel(int* counter, float* total) {
   atomicAdd(total, 0.5f);
 }
 
+// Two flags a kernel and host code on another thread hand back and forth (static
+// data, which a kernel may read). The waits give up after a few seconds.
+std::atomic<int> g_kernel_started{0}, g_host_done{0};
+
+bool wait_for(const std::atomic<int>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (flag.load() == 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+  return true;
+}
+
+__global__ void wait_for_host_kernel(int* out) {
+  g_kernel_started.store(1);
+  out[0] = wait_for(g_host_done) ? 1 : 2;
+}
 }  // namespace
 
 TEST_SUITE("emulator") {
@@ -434,5 +453,26 @@ TEST_SUITE("emulator") {
     const std::string err = run_and_take_error();
     CHECK(contains(err, "whose 400 bytes are in use (512 allocated)"));
     CHECK(cudaFree(block) == cudaSuccess);
+  }
+
+  TEST_CASE("host code on one thread is not checked against a kernel another thread runs") {
+    // A DataLoader thread may drain the queue (and so run the training thread's kernels)
+    // while the training thread goes on with host code in CUDA sources: those loads and
+    // stores (here to a heap vector) belong to no kernel and must not be checked as one's.
+    g_kernel_started = 0;
+    g_host_done = 0;
+    DeviceArray<int> out(1);
+    launch<wait_for_host_kernel>({1, 1, 0, nullptr}, out.p);
+    std::thread drains([] { (void)cudaDeviceSynchronize(); });
+    REQUIRE(wait_for(g_kernel_started));
+    std::vector<int> heap(256);
+    for (size_t i = 0; i < heap.size(); ++i) heap[i] = static_cast<int>(i);
+    int sum = 0;
+    for (int v : heap) sum += v;
+    g_host_done = 1;
+    drains.join();
+    CHECK(sum == 255 * 256 / 2);
+    CHECK(run_and_take_error() == "");
+    CHECK(out.host() == std::vector<int>{1});
   }
 }

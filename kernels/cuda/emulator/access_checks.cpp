@@ -164,7 +164,7 @@ bool in_use(const Allocation* al, uintptr_t a, unsigned size) {
 // The checker runs on every access: it is kept out of the sanitizers' own instrumentation.
 __attribute__((no_sanitize("address", "undefined"))) void check(const void* p, unsigned size, bool write,
                                                                 bool atomic) {
-  if (!g_run.thread) return;  // host code in a CUDA source file
+  if (!in_kernel_here()) return;  // host code in a CUDA source file, on this or another thread
   ++g_checked;
   const auto a = reinterpret_cast<uintptr_t>(p);
   if (a - uintptr_t(g_run.fiber->stack) < g_run.fiber->size) return;  // the thread's own locals
@@ -257,7 +257,7 @@ std::string describe_shared(uintptr_t a) {
 }  // namespace detail
 
 void misaligned_vector(const void* address, unsigned alignment) {
-  if (!detail::g_run.thread) return;  // host code may keep vectors anywhere
+  if (!detail::in_kernel_here()) return;  // host code may keep vectors anywhere
   detail::fault(cudaErrorMisalignedAddress, "misaligned access: this thread copies a " + std::to_string(alignment) +
                                                 "-byte vector at " + detail::hex(reinterpret_cast<uintptr_t>(address)) +
                                                 ", which is not " + std::to_string(alignment) + "-byte aligned");

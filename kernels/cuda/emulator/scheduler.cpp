@@ -19,6 +19,7 @@ dim3 blockDim, gridDim;
 namespace cyclone::emu::detail {
 
 Running g_run;
+constinit thread_local bool t_runs_kernel = false;
 
 namespace {
 
@@ -249,7 +250,7 @@ void run_block(BlockRun& b) {
 }
 
 void require_kernel(const char* what) {
-  if (!g_run.thread) throw std::logic_error(std::string(what) + " called outside a kernel");
+  if (!in_kernel_here()) throw std::logic_error(std::string(what) + " called outside a kernel");
 }
 
 // The PTX ISA's shfl.sync lane selection: the lane whose value `lane` receives.
@@ -375,13 +376,19 @@ std::string where_now() {
 }
 
 void fault(cudaError_t code, const std::string& what) {
-  if (!g_run.fiber || !g_run.block) throw std::logic_error("emulator fault outside a kernel: " + what);
+  if (!t_runs_kernel || !g_run.fiber || !g_run.block) {
+    throw std::logic_error("emulator fault outside a kernel: " + what);
+  }
   set_sticky_error(code, where_now() + ": " + what);
   g_run.block->failed = true;
   throw KernelFault{};
 }
 
 void run_kernel(const KernelLaunch& k) {
+  struct OnThisThread {
+    OnThisThread() { t_runs_kernel = true; }
+    ~OnThisThread() { t_runs_kernel = false; }
+  } on_this_thread;
   g_run = Running{};
   g_run.launch = &k;
   g_run.args = k.args.get();
@@ -455,7 +462,7 @@ int __all_sync(unsigned mask, int pred, const char* file, int line) {
 }
 unsigned __activemask() {
   using namespace cyclone::emu::detail;
-  if (!g_run.thread) return 0;
+  if (!in_kernel_here()) return 0;
   const unsigned warp = g_run.thread->linear / 32;
   unsigned m = 0;
   for (unsigned l = 0; l < 32; ++l) {

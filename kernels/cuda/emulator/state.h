@@ -65,6 +65,11 @@ struct Running {
   size_t args_bytes = 0;
 };
 extern Running g_run;
+// True on the host thread running the current kernel (its blocks' fibers run on it).
+// While one thread drains the queue, others go on with host code, some of it in CUDA
+// sources: their loads and stores belong to no kernel, and no check may take them for one.
+extern constinit thread_local bool t_runs_kernel;
+inline bool in_kernel_here() { return t_runs_kernel && g_run.thread; }
 
 // Runs a whole grid; a failure inside sets the sticky error.
 void run_kernel(const KernelLaunch& k);
