@@ -152,15 +152,24 @@ std::vector<Point> add_series(const PlotSpec& spec, const Axes& ax, Scene& sc) {
   return drawn;
 }
 
-void add_markers(const PlotSpec& spec, const Axes& ax, Scene& sc) {
+// Draws the marker lines, then their labels (so no line crosses a label); returns points
+// covering each label's box (every 4 px), so the legend counts a label it would hide as many
+// hidden data points.
+std::vector<Point> add_markers(const PlotSpec& spec, const Axes& ax, Scene& sc) {
+  std::vector<Point> covered;
   const Box box = plot_box(ax);
   const int th = text_height(kLabelScale);
-  int row = 0;
+  std::vector<std::pair<double, const Marker*>> shown;
   for (const Marker& m : spec.markers) {
     if (!ax.usable_x(m.x)) continue;
     const double px = ax.to_pixel(m.x, ax.y_hi).first;
     if (px < box.x0 - 0.5 || px > box.x1 + 0.5) continue;
     sc.shapes.push_back(Line{{px, box.y0}, {px, box.y1}, kMarker, 1, true});
+    shown.emplace_back(px, &m);
+  }
+  int row = 0;
+  for (const auto& [px, marker] : shown) {
+    const Marker& m = *marker;
     if (m.label.empty()) continue;
     const int w = text_width(m.label, kLabelScale);
     const bool fits_right = px + 4 + w <= box.x1 - 2;
@@ -170,7 +179,11 @@ void add_markers(const PlotSpec& spec, const Axes& ax, Scene& sc) {
     sc.shapes.push_back(Rect{bx, ty - 2, double(w + 2), double(th + 2), kWhite});
     sc.shapes.push_back(Text{{tx, ty}, m.label, kMarker, kLabelScale,
                              fits_right ? Anchor::Left : Anchor::Right});
+    for (double x = bx; x <= bx + w + 2; x += 4) {
+      for (double y = ty - 2; y <= ty + th; y += 4) covered.push_back({x, y});
+    }
   }
+  return covered;
 }
 
 void add_axes_frame(const PlotSpec& spec, const Axes& ax, Scene& sc) {
@@ -251,10 +264,12 @@ Scene build_scene(const std::vector<PlotSpec>& specs) {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const Axes& ax = layout.panels[i];
     add_grid(ax, sc);
-    const std::vector<Point> drawn = add_series(specs[i], ax, sc);
-    add_markers(specs[i], ax, sc);
+    std::vector<Point> drawn = add_series(specs[i], ax, sc);
+    const bool has_data = !drawn.empty();
+    const std::vector<Point> labels = add_markers(specs[i], ax, sc);
+    drawn.insert(drawn.end(), labels.begin(), labels.end());
     add_axes_frame(specs[i], ax, sc);
-    if (drawn.empty())
+    if (!has_data)
       sc.shapes.push_back(Text{{ax.left + ax.width / 2.0, ax.top + ax.height / 2.0}, "no data",
                                kFrame, kLabelScale, Anchor::Center});
     add_legend(specs[i], ax, drawn, sc);
