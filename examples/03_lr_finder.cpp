@@ -28,5 +28,5 @@ int main(int argc, char** argv) {
   // The weights are restored exactly after the test.
   const bool restored = learner.model().state_dict()[0].second.to_vector() == before.to_vector();
   std::printf("model restored bit for bit: %s\n", restored ? "yes" : "NO");
-  return restored && r.suggestions.valley.lr > 1e-6 && r.suggestions.valley.lr < 10 ? 0 : 1;
+  return restored && r.suggestion().lr > 1e-6 && r.suggestion().lr < 10 ? 0 : 1;
 }

@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   o.num_it = args.small ? 40 : 100;
   o.group_ratios = ratios;
   const train::LrFindResult r = train::lr_find(l, o);
-  const double lr = std::min(r.suggestions.valley.lr, 0.1);
-  std::printf("4-6. unfrozen; lr_find valley %.3g\n", r.suggestions.valley.lr);
+  const double lr = std::min(r.suggestion().lr, 0.1);
+  std::printf("4-6. unfrozen; lr_find suggests %.3g (%s)\n", r.suggestion().lr, schedules::kDefaultSuggestionRule);
   // 7-8. SGDR, cycle_len 1 and cycle_mult 2, with snapshots.
   std::vector<double> lrs;
   for (double q : ratios) lrs.push_back(lr * q);

@@ -171,9 +171,43 @@ Suggestion suggest_valley(std::span<const double> lrs, std::span<const double> l
   return {lrs[static_cast<size_t>(idx)], static_cast<size_t>(idx)};
 }
 
-LrSuggestions suggest_lrs(std::span<const double> lrs, std::span<const double> losses) {
-  return {suggest_minimum(lrs, losses), suggest_steepest(lrs, losses),
-          suggest_valley(lrs, losses)};
+Suggestion suggest_steep(std::span<const double> lrs, std::span<const double> losses) {
+  const size_t n = usable_points(lrs, losses, "suggest_steep");
+  if (n < 2) throw std::invalid_argument("suggest_steep: needs at least 2 points");
+  size_t best = 0;
+  double best_slope = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const double dx = std::log(lrs[i + 1]) - std::log(lrs[i]);
+    if (!(dx > 0)) throw std::invalid_argument("suggest_steep: lrs must be strictly increasing");
+    const double slope = (losses[i + 1] - losses[i]) / dx;
+    if (slope < best_slope) {
+      best_slope = slope;
+      best = i;
+    }
+  }
+  return {lrs[best], best};
+}
+
+Suggestion suggest_slide(std::span<const double> lrs, std::span<const double> losses, int64_t lr_diff,
+                         double thresh) {
+  const auto n = static_cast<int64_t>(usable_points(lrs, losses, "suggest_slide"));
+  detail::require_at_least(lr_diff, 1, "suggest_slide", "lr_diff");
+  if (n <= lr_diff) return {lrs[0], 0};
+  // numpy.gradient with unit spacing: central differences inside, one-sided at the ends.
+  std::vector<double> g(static_cast<size_t>(n), 0.0);
+  if (n >= 2) {
+    g[0] = losses[1] - losses[0];
+    g[size_t(n - 1)] = losses[size_t(n - 1)] - losses[size_t(n - 2)];
+    for (int64_t i = 1; i + 1 < n; ++i) g[size_t(i)] = (losses[size_t(i + 1)] - losses[size_t(i - 1)]) / 2;
+  }
+  int64_t r = n - 1, l = r - lr_diff;
+  int64_t pick = l;
+  while (l >= 0 && std::abs(g[size_t(r)] - g[size_t(l)]) > thresh) {
+    pick = l;
+    --r;
+    --l;
+  }
+  return {lrs[size_t(pick)], size_t(pick)};
 }
 
 std::pair<std::vector<double>, std::vector<double>> trim_for_suggestions(

@@ -101,10 +101,17 @@ Suggestion suggest_steepest(std::span<const double> lrs, std::span<const double>
 //           through"); lr = lrs[idx].
 Suggestion suggest_valley(std::span<const double> lrs, std::span<const double> losses);
 
-struct LrSuggestions {
-  Suggestion minimum, steepest, valley;
-};
-LrSuggestions suggest_lrs(std::span<const double> lrs, std::span<const double> losses);
+// steep:    fastai v2's `steep`: forward differences (loss[i+1] - loss[i]) / (ln lr[i+1] - ln lr[i]),
+//           and the left point of the steepest one (index = its argmin). Needs two points and
+//           strictly increasing lrs.
+Suggestion suggest_steep(std::span<const double> lrs, std::span<const double> losses);
+// slide:    fastai's `slide` rule (lr_diff 15, thresh 0.005, adjust_value 1): g = numpy.gradient of
+//           the losses over the index (unit spacing); from the right end, a window [l, r] with
+//           r - l = lr_diff slides left while |g[r] - g[l]| > thresh; the answer is lrs[l] of
+//           the last window that still differed (lrs[n-1-lr_diff] when the first one does not).
+//           fastai raises IndexError on curves of lr_diff points or fewer; here they give lrs[0].
+Suggestion suggest_slide(std::span<const double> lrs, std::span<const double> losses,
+                         int64_t lr_diff = 15, double thresh = 0.005);
 
 // d losses / d log10(lrs), as numpy.gradient(losses, np.log10(lrs)) (edge_order 1). Needs at
 // least two points and strictly increasing lrs.

@@ -175,14 +175,15 @@ TEST_CASE("suggest_lrs and fastai's trimming") {
   auto [tl, tloss] = trim_for_suggestions(lrs, losses, 100);
   REQUIRE(tl.size() == 85);  // [100 // 10, 100 - 5)
   CHECK(tl[0] == lrs[10]);
-  LrSuggestions s = suggest_lrs(tl, tloss);
-  CHECK(std::log10(s.steepest.lr) == doctest::Approx(-3).epsilon(0.05));
-  CHECK(std::log10(s.minimum.lr * 10) == doctest::Approx(-1).epsilon(0.1));
+  const Suggestion steepest = suggest_steepest(tl, tloss), minimum = suggest_minimum(tl, tloss),
+                   valley = suggest_valley(tl, tloss);
+  CHECK(std::log10(steepest.lr) == doctest::Approx(-3).epsilon(0.05));
+  CHECK(std::log10(minimum.lr * 10) == doctest::Approx(-1).epsilon(0.1));
   // The trimmed curve falls strictly from its first point to its minimum (index 64), so the
   // valley has lds 65 and max_start -1: idx = -1 + int(65 / 3) + int(65 / 6) = 30.
-  CHECK(s.minimum.index == 64);
-  CHECK(s.valley.index == 30);
-  CHECK(s.valley.lr == tl[30]);
+  CHECK(minimum.index == 64);
+  CHECK(valley.index == 30);
+  CHECK(valley.lr == tl[30]);
 
   losses[60] = std::numeric_limits<double>::quiet_NaN();
   CHECK(trim_for_suggestions(lrs, losses, 100).first.size() == 50);

@@ -5,16 +5,16 @@
 #include "train/lr_finder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
-#include "autograd/node.h"
 #include "report/csv_log.h"
 #include "report/plot.h"
 #include "report/progress.h"
 #include "schedules/compose.h"
-#include "tensor/rng.h"
+#include "train/learner_snapshot.h"
 
 namespace cyclone::train {
 
@@ -72,44 +72,36 @@ class RangeTestCallback final : public Callback {
   std::unique_ptr<report::ProgressBar> bar_;
 };
 
-// Saves what a trial fit changes (weights and BN statistics, optimizer state
-// including lrs, RNG, the Learner's loop state) and puts it back when it goes.
-class PutBack {
- public:
-  explicit PutBack(Learner& l)
-      : l_(l), opt_(l.optimizer().state_dict()), rng_(default_generator().state()), state_(l.state()) {
-    for (auto& [k, v] : l.model().state_dict()) model_.emplace_back(k, v.clone());
-  }
+// Puts the Learner back as it was, also when the trial fit throws.
+struct PutBack {
+  LearnerSnapshot before;
+  explicit PutBack(Learner& l) : before(l) {}
   PutBack(const PutBack&) = delete;
   PutBack& operator=(const PutBack&) = delete;
-  ~PutBack() {
-    {
-      NoGradGuard no_grad;
-      l_.model().load_state_dict(model_);
-    }
-    l_.optimizer().load_state_dict(opt_);
-    l_.optimizer().zero_grad();
-    default_generator().set_state(rng_);
-    l_.set_state(state_);
-  }
-
- private:
-  Learner& l_;
-  nn::NamedTensors model_;
-  optim::OptimizerState opt_;
-  GeneratorState rng_;
-  FitState state_;
+  ~PutBack() { before.restore(); }
 };
 
 }  // namespace
 
+const schedules::Suggestion& LrFindResult::suggestion(const std::string& rule) const {
+  (void)schedules::suggestion_rule(rule);  // an unknown name is an error even without suggestions
+  for (const schedules::NamedSuggestion& s : suggestions) {
+    if (s.rule == rule) return s.suggestion;
+  }
+  throw std::runtime_error("lr_find: the range test recorded " + std::to_string(lrs.size()) +
+                           " points, too few for a suggestion");
+}
+
 std::string LrFindResult::summary() const {
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "lr_find: %zu iterations%s\n  minimum/10: %.3g\n  steepest:   %.3g\n  valley:     %.3g\n",
-                lrs.size(), diverged ? " (stopped: loss diverged)" : "", suggestions.minimum.lr,
-                suggestions.steepest.lr, suggestions.valley.lr);
-  return buf;
+  std::string out = "lr_find: " + std::to_string(lrs.size()) + " iterations" +
+                    (diverged ? " (stopped: loss diverged)" : "") + "\n";
+  for (const schedules::NamedSuggestion& s : suggestions) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  %-9s %.3g%s\n", (s.rule + ":").c_str(), s.suggestion.lr,
+                  s.rule == schedules::kDefaultSuggestionRule ? "   (--lr auto)" : "");
+    out += line;
+  }
+  return out;
 }
 
 LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
@@ -147,16 +139,14 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
     plan.callbacks.push_back(std::make_shared<RangeTestCallback>(o, sw, r));
     l.fit(plan);
   }
-  auto [lrs, losses] = schedules::trim_for_suggestions(r.lrs, r.smoothed, o.num_it);
-  if (lrs.size() < 2) {
-    lrs = r.lrs;
-    losses = r.smoothed;
+  r.num_it = o.num_it;
+  if (r.lrs.size() >= 2 && std::isfinite(r.smoothed[0]) && std::isfinite(r.smoothed[1])) {
+    r.suggestions = schedules::suggest_all({r.lrs, r.losses, r.smoothed, r.num_it});
   }
-  if (lrs.size() >= 2) r.suggestions = schedules::suggest_lrs(lrs, losses);
   return r;
 }
 
-void write_lr_find(const LrFindResult& r, const std::string& dir) {
+void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen) {
   std::filesystem::create_directories(dir);
   report::CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
   for (size_t i = 0; i < r.lrs.size(); ++i) csv.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
@@ -168,9 +158,11 @@ void write_lr_find(const LrFindResult& r, const std::string& dir) {
   p.clip_outliers = true;
   p.series.push_back({"loss", r.lrs, r.losses, true});
   p.series.push_back({"smoothed loss", r.lrs, r.smoothed, false});
-  p.markers.push_back({r.suggestions.minimum.lr, "min/10"});
-  p.markers.push_back({r.suggestions.steepest.lr, "steep"});
-  p.markers.push_back({r.suggestions.valley.lr, "valley"});
+  for (const schedules::NamedSuggestion& s : r.suggestions) {
+    char label[64];
+    std::snprintf(label, sizeof label, "%s %.2g%s", s.rule.c_str(), s.suggestion.lr, s.rule == chosen ? " (used)" : "");
+    p.markers.push_back({s.suggestion.lr, label});
+  }
   report::save_plot(p, dir + "/lr_find.png");
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "schedules/lr_finder_math.h"
+#include "schedules/lr_suggest.h"
 #include "train/learner.h"
 
 namespace cyclone::train {
@@ -23,13 +23,20 @@ struct LrFindOptions {
 
 struct LrFindResult {
   std::vector<double> lrs, losses, smoothed;  // per iteration (lr of the last group)
-  schedules::LrSuggestions suggestions;
+  int64_t num_it = 0;                         // the sweep's planned length
+  // Every rule's suggestion (schedules::suggestion_rules() order); empty when fewer than two
+  // points were recorded.
+  std::vector<schedules::NamedSuggestion> suggestions;
   bool diverged = false;
+  // The suggestion of `rule` (default: the one `--lr auto` takes). Throws std::invalid_argument
+  // for an unknown rule, and std::runtime_error when the test gave no suggestions.
+  const schedules::Suggestion& suggestion(const std::string& rule = schedules::kDefaultSuggestionRule) const;
   std::string summary() const;
 };
 
 LrFindResult lr_find(Learner& learner, const LrFindOptions& options = {});
-// Writes dir/lr_find.csv (lr, loss, smoothed_loss) and dir/lr_find.png with the suggestions marked.
-void write_lr_find(const LrFindResult& r, const std::string& dir);
+// Writes dir/lr_find.csv (lr, loss, smoothed_loss) and dir/lr_find.png with the suggestions
+// marked; `chosen` (a rule name, or empty) is the one the run goes on with, named so on the plot.
+void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen = "");
 
 }  // namespace cyclone::train

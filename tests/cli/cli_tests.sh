@@ -38,6 +38,8 @@ expect_error "unknown model" "resnet20, resnet32" -- "$CYC" train --data synthet
 expect_error "eval needs weights" "--weights" -- "$CYC" eval --data synthetic --model smallcnn --out "$WORK/x"
 expect_error "missing weights file" "/nonexistent/w.npz" -- "$CYC" eval --data synthetic --model smallcnn --weights /nonexistent/w.npz --out "$WORK/x"
 expect_error "bad lr" "--lr" -- "$CYC" train --data synthetic --lr fast --out "$WORK/x" --quiet
+expect_error "unknown lr rule, naming the rules" "the rules are: minimum, steepest, steep, valley, slide, edge" -- \
+  "$CYC" train --data synthetic --lr auto=best --out "$WORK/x" --quiet
 expect_error "bad schedule" "max_lr" -- "$CYC" schedule --schedule "onecycle max_lr=-1 total_steps=10" --out "$WORK/x"
 expect_error "unknown schedule" "onecycle" -- "$CYC" schedule --schedule "wobbly lr=1" --out "$WORK/x"
 if [[ -s /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]]; then
@@ -168,6 +170,19 @@ if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --
 else
   fail "lr-find: $(tail -3 "$WORK/lrf.txt")"
 fi
+# --lr auto takes the default rule's suggestion, --lr auto=RULE another's; the JSON says which.
+for rule in auto auto=valley; do
+  want=${rule#auto=}
+  [[ $want == auto ]] && want=edge
+  if "$CYC" train --data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --epochs 1 --num-it 30 \
+    --lr "$rule" --out "$WORK/lr_$want" --quiet --json >"$WORK/lr_$want.txt" 2>&1 &&
+    [[ $(json_field "$WORK/lr_$want.txt" "j['lr_rule'] == '$want' and j['lr'] == j['lr_find']['$want']") == True ]] &&
+    grep -q "using lr .* ($want suggestion)" "$WORK/lr_$want.txt"; then
+    pass "train --lr $rule trains at the $want suggestion"
+  else
+    fail "train --lr $rule: $(tail -3 "$WORK/lr_$want.txt")"
+  fi
+done
 "$CYC" info >/dev/null && pass "info" || fail "info"
 
 echo "$passes passed, $fails failed"

@@ -36,17 +36,13 @@ void add_lr_find_options(CLI::App& app, LrFindArgs& a) {
   app.add_option("--num-it", a.num_it, "Sweep iterations")->capture_default_str();
 }
 
-json suggestions_json(const train::LrFindResult& r) {
-  return {{"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}, {"valley", r.suggestions.valley.lr}};
-}
-
-train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a) {
+train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a, const std::string& chosen) {
   train::LrFindOptions o;
   o.start_lr = a.start_lr;
   o.end_lr = a.end_lr;
   o.num_it = a.num_it;
   train::LrFindResult r = train::lr_find(*s.learner, o);
-  train::write_lr_find(r, c.out);
+  train::write_lr_find(r, c.out, chosen);
   std::cout << r.summary() << "  wrote " << c.out << "/lr_find.csv and " << c.out << "/lr_find.png\n";
   return r;
 }
@@ -83,9 +79,9 @@ Runner add_lr_find(CLI::App& app) {
   add_lr_find_options(*sub, *a);
   return [c, a] {
     Session s = make_session(*c, true);
-    const train::LrFindResult r = run_lr_find(s, *c, *a);
+    const train::LrFindResult r = run_lr_find(s, *c, *a, schedules::kDefaultSuggestionRule);
     emit_json(*c, {{"command", "lr-find"}, {"iterations", r.lrs.size()}, {"diverged", r.diverged},
-                   {"suggestions", suggestions_json(r)}, {"csv", c->out + "/lr_find.csv"}, {"plot", c->out + "/lr_find.png"}});
+                   {"suggestions", suggestions_json(r)}, {"auto_rule", schedules::kDefaultSuggestionRule}, {"csv", c->out + "/lr_find.csv"}, {"plot", c->out + "/lr_find.png"}});
     return 0;
   };
 }
@@ -104,7 +100,7 @@ Runner add_train(CLI::App& app) {
   auto a = std::make_shared<Args>();
   add_common(*sub, *c, true);
   sub->add_option("--epochs", a->epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--lr", a->lr, "Peak learning rate, or 'auto' to take the LR range test's valley suggestion")->capture_default_str();
+  sub->add_option("--lr", a->lr, lr_option_help("Peak learning rate"))->capture_default_str();
   sub->add_option("--schedule", a->schedule, "onecycle|sgdr|clr|cosine|step|multistep|exp|poly|linear|slanted|const")->capture_default_str();
   sub->add_option("--schedule-opts", a->schedule_opts, "Extra schedule options, e.g. \"pct_start=0.25 preset=fastai\"");
   sub->add_option("--cycle-len", a->cycle_len, "SGDR/CLR cycle length in epochs (may be fractional)")->capture_default_str();
@@ -114,7 +110,8 @@ Runner add_train(CLI::App& app) {
   sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
   add_lr_find_options(*sub, a->find);
   return [c, a, sub] {
-    const std::optional<double> given_lr = parse_lr("--lr", a->lr);
+    const LrChoice lr_choice = parse_lr("--lr", a->lr);
+    const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
     fs::create_directories(c->out);
     const std::string ckpt = c->out + "/checkpoint.npz";
@@ -138,11 +135,12 @@ Runner add_train(CLI::App& app) {
       }
       std::cout << "resuming from " << ckpt << " (lr " << (lr ? json(*lr).dump() : "per group") << ")\n";
     } else if (!given_lr) {
-      const train::LrFindResult r = run_lr_find(s, *c, a->find);
-      lr = r.suggestions.valley.lr;
+      const train::LrFindResult r = run_lr_find(s, *c, a->find, lr_choice.rule);
+      lr = r.suggestion(lr_choice.rule).lr;
       if (!(*lr > 0) || !std::isfinite(*lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
-      std::cout << "using lr " << *lr << " (valley suggestion)\n";
+      std::cout << "using lr " << *lr << " (" << lr_choice.rule << " suggestion)\n";
       j["lr_find"] = suggestions_json(r);
+      j["lr_rule"] = lr_choice.rule;
     }
     if (!spec) {  // from the options: the fit's defaults for the schedule, then the options text
       const schedules::FitShape shape{.lr = *lr, .epochs = epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),

@@ -16,6 +16,7 @@
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "optim/optimizer_kind.h"
+#include "schedules/lr_suggest.h"
 #include "tensor/rng.h"
 #include "tensor/threads.h"
 
@@ -52,14 +53,35 @@ void add_common(CLI::App& app, Common& c, bool training) {
   }
 }
 
-std::optional<double> parse_lr(const std::string& option, const std::string& text) {
-  if (text == "auto") return std::nullopt;
+LrChoice parse_lr(const std::string& option, const std::string& text) {
+  if (text == "auto") return {std::nullopt, schedules::kDefaultSuggestionRule};
+  if (text.rfind("auto=", 0) == 0) {
+    const std::string rule = text.substr(5);
+    try {
+      return {std::nullopt, schedules::suggestion_rule(rule).name};
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(option + " " + text + ": " + e.what());
+    }
+  }
   char* end = nullptr;
   const double lr = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(lr) || !(lr > 0)) {
-    throw std::invalid_argument(option + " " + text + ": expected a positive number or 'auto'");
+    throw std::invalid_argument(option + " " + text + ": expected a positive number, 'auto' or 'auto=RULE'");
   }
-  return lr;
+  return {lr, ""};
+}
+
+std::string lr_option_help(const std::string& what) {
+  std::string names;
+  for (const schedules::SuggestionRule& r : schedules::suggestion_rules()) names += std::string(names.empty() ? "" : "|") + r.name;
+  return what + ", or 'auto' to take the LR range test's " + schedules::kDefaultSuggestionRule +
+         " suggestion, or 'auto=RULE' for another rule (" + names + "; see docs/LR_SUGGESTIONS.md)";
+}
+
+nlohmann::json suggestions_json(const train::LrFindResult& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const schedules::NamedSuggestion& s : r.suggestions) j[s.rule] = s.suggestion.lr;
+  return j;
 }
 
 Device pick_device(const std::string& name) {

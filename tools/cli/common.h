@@ -12,6 +12,7 @@
 #include "data/image_set.h"
 #include "nn/models/model.h"
 #include "train/learner.h"
+#include "train/lr_finder.h"
 
 namespace cyclone::cli {
 
@@ -39,9 +40,19 @@ struct Common {
 
 void add_common(CLI::App& app, Common& c, bool training);
 
-// The value of an "lr: 'auto' or a number" option such as --lr: empty for auto, else a positive
-// finite number. Throws std::invalid_argument naming the option and the value otherwise.
-std::optional<double> parse_lr(const std::string& option, const std::string& text);
+// An "lr: a number, 'auto' or 'auto=RULE'" option such as --lr: a positive finite number, or
+// empty with the suggestion rule the range test's answer is taken from ('auto' alone: the
+// default rule, schedules::kDefaultSuggestionRule).
+struct LrChoice {
+  std::optional<double> value;
+  std::string rule;  // when value is empty
+};
+// Throws std::invalid_argument naming the option, the value and (for a bad rule) the rules.
+LrChoice parse_lr(const std::string& option, const std::string& text);
+// The --help line of such an option: `what`, then the auto forms and the rule names.
+std::string lr_option_help(const std::string& what);
+// Every rule's suggestion by name, {"minimum": 0.13, "steepest": 0.42, ...}.
+nlohmann::json suggestions_json(const train::LrFindResult& r);
 
 struct DataPair {
   std::shared_ptr<const data::ImageSet> train, valid;

@@ -36,7 +36,7 @@ Runner add_finetune(CLI::App& app) {
                   "Merge the model's layer groups into N (head on its own, body split evenly; 0: keep them)")
       ->capture_default_str();
   sub->add_option("--ratio", a->ratio, "lr ratio between consecutive layer groups (3-10)")->capture_default_str();
-  sub->add_option("--lr", a->lr, "Head-group lr for the SGDR phase, or 'auto' (lr_find's valley)")->capture_default_str();
+  sub->add_option("--lr", a->lr, lr_option_help("Head-group lr for the SGDR phase"))->capture_default_str();
   sub->add_option("--cycles", a->cycles, "SGDR cycles")->capture_default_str();
   sub->add_option("--cycle-len", a->cycle_len, "First cycle length in epochs")->capture_default_str();
   sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
@@ -50,7 +50,8 @@ Runner add_finetune(CLI::App& app) {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
     if (a->ratio < 1) throw std::invalid_argument("finetune: --ratio must be >= 1");
-    const std::optional<double> given_lr = parse_lr("--lr", a->lr);
+    const LrChoice lr_choice = parse_lr("--lr", a->lr);
+    const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
     json j{{"command", "finetune"}, {"model", c->model}, {"weights", c->weights}, {"device", s.device.str()}};
@@ -87,11 +88,12 @@ Runner add_finetune(CLI::App& app) {
       o.num_it = a->num_it;
       o.group_ratios = ratios;
       const train::LrFindResult r = train::lr_find(l, o);
-      train::write_lr_find(r, c->out);
-      lr = r.suggestions.valley.lr;
-      std::printf("6. lr_find again: valley %.3g (min/10 %.3g, steep %.3g); plot in %s/lr_find.png\n", lr,
-                  r.suggestions.minimum.lr, r.suggestions.steepest.lr, c->out.c_str());
-      j["lr_find"] = {{"valley", lr}, {"minimum", r.suggestions.minimum.lr}, {"steepest", r.suggestions.steepest.lr}};
+      train::write_lr_find(r, c->out, lr_choice.rule);
+      lr = r.suggestion(lr_choice.rule).lr;
+      std::printf("6. lr_find again: %s suggestion %.3g; plot in %s/lr_find.png\n%s", lr_choice.rule.c_str(), lr,
+                  c->out.c_str(), r.summary().c_str());
+      j["lr_find"] = suggestions_json(r);
+      j["lr_rule"] = lr_choice.rule;
     }
     std::vector<double> lrs;
     for (double r : ratios) lrs.push_back(lr * r);

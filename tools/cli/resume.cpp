@@ -39,7 +39,8 @@ void check_resume_options(const CLI::App& train, const std::string& ckpt, const 
   if (given("--schedule") && value("--schedule") != name) {
     disagree("--schedule " + value("--schedule"), ckpt, "is " + name, value("--schedule"));
   }
-  const std::optional<double> lr = given("--lr") ? parse_lr("--lr", value("--lr")) : std::nullopt;
+  const LrChoice lr_given = given("--lr") ? parse_lr("--lr", value("--lr")) : LrChoice{};
+  const std::optional<double>& lr = lr_given.value;  // empty for --lr auto, as for no --lr
   std::string options;
   for (const char* option : {"--lr", "--cycle-len", "--cycle-mult", "--schedule-opts"}) {
     if (given(option) && (std::string(option) != "--lr" || lr))
