@@ -50,35 +50,6 @@ case "$MODE" in
 esac
 mkdir -p "$WORK"
 
-extract_subset() {
-  # The subset, extracted once under a lock: only its files are read out of the tarball.
-  SUBSET=$WORK/cifar-subset-$TRAIN_PER_CLASS-$VALID_PER_CLASS
-  (
-    flock 9
-    if [ ! -f "$SUBSET/.complete" ]; then
-      echo "extracting $TRAIN_PER_CLASS train and $VALID_PER_CLASS test images per class from $TARBALL"
-      rm -rf "$SUBSET"
-      mkdir -p "$SUBSET/stage"
-      # cifar10-jpg/{train,test}/<class>/NNNN.jpg: keep the first N of each class folder.
-      tar -tzf "$TARBALL" | LC_ALL=C sort |
-        awk -F/ -v t="$TRAIN_PER_CLASS" -v v="$VALID_PER_CLASS" '
-          NF == 4 && $4 ~ /\.jpg$/ {
-            n = ++seen[$2 "/" $3]
-            if (($2 == "train" && n <= t) || ($2 == "test" && n <= v)) print
-          }' > "$SUBSET/files.txt"
-      tar -xzf "$TARBALL" -C "$SUBSET/stage" --files-from="$SUBSET/files.txt"
-      mv "$SUBSET/stage/cifar10-jpg/train" "$SUBSET/stage/cifar10-jpg/test" "$SUBSET/"
-      rm -rf "$SUBSET/stage"
-      for split in train:$TRAIN_PER_CLASS test:$VALID_PER_CLASS; do
-        for dir in "$SUBSET/${split%%:*}"/*/; do
-          n=$(ls "$dir" | wc -l)
-          [ "$n" -eq "${split#*:}" ] || { echo "run_finetune.sh: $dir holds $n images, expected ${split#*:}" >&2; exit 1; }
-        done
-      done
-      touch "$SUBSET/.complete"
-    fi
-  ) 9>"$WORK/.lock"
-}
 # The whole set, extracted once under a lock.
 extract_full() {
   SUBSET=$WORK/cifar10-jpg
@@ -95,7 +66,7 @@ extract_full() {
     fi
   ) 9>"$WORK/.lock"
 }
-if [ "$MODE" = full ]; then extract_full; else extract_subset; fi
+if [ "$MODE" = full ]; then extract_full; else extract_subset "$WORK" "$TRAIN_PER_CLASS" "$VALID_PER_CLASS"; fi
 N_TRAIN=$(find "$SUBSET/train" -name '*.jpg' | wc -l)
 N_VALID=$(find "$SUBSET/test" -name '*.jpg' | wc -l)
 
