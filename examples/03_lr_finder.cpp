@@ -1,8 +1,9 @@
 // Example 3: the LR range test and reading its plot.
 // The lr grows exponentially from 1e-7 to 10 while we train; the smoothed
 // loss first stays flat (lr too small), then falls (good lrs), then explodes.
-// Pick an lr where it is still falling steeply: the "valley" or "steep" marks
-// on lr_find.png, or the minimum divided by 10.
+// Every suggestion rule is marked on lr_find.png; r.suggestion() is the one
+// `--lr auto` takes ("edge": a tenth of the lr where the loss starts to
+// diverge), the rule with the lowest regret in docs/LR_SUGGESTIONS.md.
 #include <cstdio>
 
 #include "example_common.h"

@@ -26,7 +26,19 @@ Suggestion on_trimmed_curve(const LrCurve& c) {
   return s;
 }
 
-Suggestion edge_default(const LrCurve& c) { return suggest_edge(c.lrs, c.losses, std::max<int64_t>(c.num_it, 0) / 10); }
+// edge; on a sweep that never diverged, which has no edge to read, the geometric mean of
+// valley's lr (where the loss falls) and minimum's (a tenth of where it stops falling), at the
+// index of the recorded lr nearest to it.
+Suggestion edge_or_between(const LrCurve& c) {
+  const std::optional<Suggestion> edge = suggest_edge(c.lrs, c.losses, std::max<int64_t>(c.num_it, 0) / 10);
+  if (edge) return *edge;
+  const double lr = std::sqrt(on_trimmed_curve<suggest_valley>(c).lr * on_trimmed_curve<suggest_minimum>(c).lr);
+  size_t nearest = 0;
+  for (size_t i = 1; i < c.lrs.size(); ++i) {
+    if (std::abs(std::log(c.lrs[i] / lr)) < std::abs(std::log(c.lrs[nearest] / lr))) nearest = i;
+  }
+  return {lr, nearest};
+}
 
 Suggestion slide_default(std::span<const double> lrs, std::span<const double> losses) {
   return suggest_slide(lrs, losses);
@@ -43,8 +55,9 @@ constexpr SuggestionRule kRules[] = {
      &on_trimmed_curve<suggest_valley>},
     {"slide", "fastai's slide: where the slope stops changing, read from the right",
      &on_trimmed_curve<slide_default>},
-    {"edge", "a tenth of the lr where the raw loss, smoothed without lag, rises to 1.5x its lowest",
-     &edge_default},
+    {"edge", "a tenth of the lr where the raw loss, smoothed without lag, rises to 1.5x its lowest (if it never "
+             "does, between valley and minimum)",
+     &edge_or_between},
 };
 
 }  // namespace
@@ -58,8 +71,8 @@ std::vector<double> smooth_both_ways(std::span<const double> losses, double beta
   return out;
 }
 
-Suggestion suggest_edge(std::span<const double> lrs, std::span<const double> losses, int64_t skip, double beta,
-                        double rise, double divisor) {
+std::optional<Suggestion> suggest_edge(std::span<const double> lrs, std::span<const double> losses, int64_t skip,
+                                       double beta, double rise, double divisor) {
   if (lrs.size() != losses.size()) {
     throw std::invalid_argument("suggest_edge: lrs has " + std::to_string(lrs.size()) + " points but losses has " +
                                 std::to_string(losses.size()));
@@ -69,16 +82,12 @@ Suggestion suggest_edge(std::span<const double> lrs, std::span<const double> los
   if (n == 0) throw std::invalid_argument("suggest_edge: no finite loss before the first NaN/Inf (or the curve is empty)");
   if (!(rise > 1) || !(divisor > 0)) throw std::invalid_argument("suggest_edge: rise must be > 1 and divisor > 0");
   const std::vector<double> s = smooth_both_ways(losses.first(n), beta);
-  size_t edge = n - 1;
   double lowest = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < n; ++i) {
-    if (static_cast<int64_t>(i) >= skip && s[i] > rise * lowest) {
-      edge = i;
-      break;
-    }
+    if (static_cast<int64_t>(i) >= skip && s[i] > rise * lowest) return Suggestion{lrs[i] / divisor, i};
     lowest = std::min(lowest, s[i]);
   }
-  return {lrs[edge] / divisor, edge};
+  return std::nullopt;
 }
 
 std::span<const SuggestionRule> suggestion_rules() { return kRules; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,9 +17,11 @@ namespace cyclone::schedules {
 // non-finite one) are smoothed without lag: the mean of a bias-corrected EMA run forward and
 // one run backward (SmoothedLoss's formula, beta 0.9 each way). The divergence point is the
 // first one from index `skip` on whose smoothed loss exceeds `rise` times the lowest smoothed
-// loss before it (the last usable point when none does); the suggestion is its lr / divisor.
-Suggestion suggest_edge(std::span<const double> lrs, std::span<const double> losses, int64_t skip,
-                        double beta = 0.9, double rise = 1.5, double divisor = 10);
+// loss before it; the suggestion is its lr / divisor. Empty when no point does: the sweep
+// never diverged, so the curve has no edge to read; the "edge" rule then takes the geometric
+// mean of valley's and minimum's lrs.
+std::optional<Suggestion> suggest_edge(std::span<const double> lrs, std::span<const double> losses, int64_t skip,
+                                       double beta = 0.9, double rise = 1.5, double divisor = 10);
 // The zero-lag smoothing suggest_edge uses: (forward EMA + backward EMA) / 2, each bias-corrected.
 std::vector<double> smooth_both_ways(std::span<const double> losses, double beta);
 

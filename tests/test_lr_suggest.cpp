@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -92,25 +93,62 @@ TEST_CASE("edge: a tenth of the lr where the loss, smoothed without lag, starts 
 
   const std::vector<double> lrs = sweep40();
   // The typical curve bottoms out at 0.8 near 1e-1 and passes 1.5 x 0.8 a little later.
-  Suggestion e = suggest_edge(lrs, typical_curve(lrs), 4);
-  CHECK(e.index == 36);
-  CHECK(e.lr == doctest::Approx(lrs[36] / 10));
+  const std::optional<Suggestion> e = suggest_edge(lrs, typical_curve(lrs), 4);
+  REQUIRE(e);
+  CHECK(e->index == 36);
+  CHECK(e->lr == doctest::Approx(lrs[36] / 10));
   // Rising from 1e-4 on (index 8): 1.5x the flat 1 is passed at index 10.
-  CHECK(suggest_edge(lrs, early_divergence(lrs), 4).index == 10);
-  // A plateau never diverges: the last point, and a tenth of its lr.
+  CHECK(suggest_edge(lrs, early_divergence(lrs), 4)->index == 10);
+  // A plateau never diverges: no edge.
   const std::vector<double> flat(40, 1.0);
-  CHECK(suggest_edge(lrs, flat, 4).index == 39);
-  CHECK(suggest_edge(lrs, flat, 4).lr == doctest::Approx(0.1));
-  // Only the points before the first NaN count.
+  CHECK_FALSE(suggest_edge(lrs, flat, 4));
+  // Only the points before the first NaN count: up to index 29 the curve only falls.
   std::vector<double> cut = typical_curve(lrs);
   cut[30] = std::nan("");
-  CHECK(suggest_edge(lrs, cut, 4).index == 29);
+  CHECK_FALSE(suggest_edge(lrs, cut, 4));
   // A noisy curve: the noise (+-0.05) is smoothed away, the divergence is not.
   std::vector<double> noisy = typical_curve(lrs);
   for (size_t i = 0; i < noisy.size(); ++i) noisy[i] += 0.05 * std::sin(7.0 * double(i));
-  CHECK(suggest_edge(lrs, noisy, 4).index == 36);
+  CHECK(suggest_edge(lrs, noisy, 4)->index == 36);
+  // The "edge" rule, on a curve with no edge: the geometric mean of valley and minimum.
+  const std::vector<double> full = default_sweep();
+  std::vector<double> falling(full.size());
+  for (size_t i = 0; i < full.size(); ++i) falling[i] = 2.0 - 0.01 * double(i);
+  const std::vector<NamedSuggestion> all = suggest_all({full, falling, falling, 100});
+  REQUIRE(all[5].rule == "edge");
+  CHECK(all[5].suggestion.lr == doctest::Approx(std::sqrt(all[3].suggestion.lr * all[0].suggestion.lr)));
+  // The falling trimmed curve (points 10 to 94): valley at 10 - 1 + 28 + 14 = 51 (lds 85 from
+  // max_start -1), lr 10^-2.879; minimum a tenth of its last point's, 10^-0.404; their
+  // geometric mean 10^-1.641 lies at 66.3 of the sweep's 1e-7 * 10^(8 i / 99).
+  CHECK(all[3].suggestion.index == 51);
+  CHECK(all[0].suggestion.index == 94);
+  CHECK(all[5].suggestion.index == 66);
   CHECK_THROWS_AS((void)suggest_edge(lrs, std::vector<double>(40, std::nan("")), 4), std::invalid_argument);
   CHECK_THROWS_AS((void)suggest_edge(lrs, flat, 4, 0.9, 1.0), std::invalid_argument);
+}
+
+TEST_CASE("minimum, steepest and valley on the same curves: known answers") {
+  // Index answers from the formulas (fastai's minimum and valley, numpy.gradient's steepest)
+  // on 40 points: the typical curve, an early divergence, a plateau, the noisy curve.
+  const std::vector<double> lrs = sweep40();
+  const std::vector<double> typical = typical_curve(lrs), rising = early_divergence(lrs), flat(40, 1.0);
+  std::vector<double> noisy = typical;
+  for (size_t i = 0; i < noisy.size(); ++i) noisy[i] += 0.05 * std::sin(7.0 * double(i));
+  CHECK(suggest_minimum(lrs, typical).index == 31);
+  CHECK(suggest_steepest(lrs, typical).index == 16);
+  CHECK(suggest_valley(lrs, typical).index == 14);
+  // Nothing falls: every rule gives the first point.
+  CHECK(suggest_minimum(lrs, rising).index == 0);
+  CHECK(suggest_steepest(lrs, rising).index == 0);
+  CHECK(suggest_valley(lrs, rising).index == 0);
+  // A plateau: the first of equal minima, and no valley (a plateau has no steepest point, so
+  // steepest's answer there is rounding noise and not checked).
+  CHECK(suggest_minimum(lrs, flat).index == 0);
+  CHECK(suggest_valley(lrs, flat).index == 0);
+  // Noise moves the minimum to a dip and lengthens the valley.
+  CHECK(suggest_minimum(lrs, noisy).index == 24);
+  CHECK(suggest_steepest(lrs, noisy).index == 15);
+  CHECK(suggest_valley(lrs, noisy).index == 19);
 }
 
 TEST_CASE("the rule registry: names, order, errors") {
