@@ -1,10 +1,12 @@
-// Unit tests for the named suggestion rules (schedules/lr_suggest.h): fastai's steep and slide
+// Unit tests for the named suggestion rules (schedules/lr_suggest.h): every rule
 // on curves with known answers (a typical range test, an early divergence, a plateau, a noisy
-// curve), and the registry.
+// curve), the registry, and that the rule `--lr auto` takes is the one the docs name.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -184,4 +186,13 @@ TEST_CASE("suggest_all reads fastai's rules off the trimmed smoothed curve; indi
   CHECK(all[3].suggestion.index == suggest_valley(tl, tloss).index + 10);
   CHECK_THROWS_AS((void)suggest_all({std::vector<double>{1e-3}, std::vector<double>{1.0}, std::vector<double>{1.0}, 1}),
                   std::invalid_argument);
+}
+
+TEST_CASE("the rule --lr auto takes is the one docs/LR_SUGGESTIONS.md names") {
+  std::ifstream f(std::string(CYCLONE_SOURCE_DIR) + "/docs/LR_SUGGESTIONS.md");
+  REQUIRE(f.good());
+  std::stringstream text;
+  text << f.rdbuf();
+  const std::string line = std::string("`--lr auto` takes **") + kDefaultSuggestionRule + "**";
+  CHECK_MESSAGE(text.str().find(line) != std::string::npos, "docs/LR_SUGGESTIONS.md does not say: " << line);
 }
