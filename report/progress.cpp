@@ -41,6 +41,18 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+std::string format_lr(double lr) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2e", lr);
+  return buf;
+}
+
+std::string format_loss(double loss) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", loss);
+  return buf;
+}
+
 std::string format_rate(double per_second, const std::string& unit) {
   if (!std::isfinite(per_second) || per_second <= 0) return "? " + unit + "/s";
   char buf[48];

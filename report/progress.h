@@ -20,6 +20,11 @@ std::string format_duration(double seconds);
 // Items per second as "12.3 it/s", or "4.20 s/it" when slower than one per second.
 std::string format_rate(double items_per_second, const std::string& unit = "it");
 
+// Field values as the training and LR-finder bars show them: the lr in scientific notation
+// ("1.23e-05", since a range test sweeps 8 decades), the loss with 4 decimals ("0.5321").
+std::string format_lr(double lr);
+std::string format_loss(double loss);
+
 struct ProgressOptions {
   double plain_every_percent = 10;  // Plain: print on crossing each multiple of this
   double plain_every_seconds = 30;  // Plain: and at least this often

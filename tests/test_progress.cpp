@@ -47,6 +47,10 @@ TEST_CASE("format_duration and format_rate known answers") {
   CHECK(format_duration(-1) == "--:--");
   CHECK(format_duration(std::numeric_limits<double>::infinity()) == "--:--");
   CHECK(format_rate(10) == "10.0 it/s");
+  // The bars' field values: a range test's first lrs must not print as 0.000000.
+  CHECK(format_lr(1e-7) == "1.00e-07");
+  CHECK(format_lr(0.5722) == "5.72e-01");
+  CHECK(format_loss(2.3456789) == "2.3457");
   CHECK(format_rate(2.5) == "2.50 it/s");
   CHECK(format_rate(1234.4, "img") == "1234 img/s");
   CHECK(format_rate(0.25) == "4.00 s/it");

@@ -16,12 +16,6 @@
 namespace cyclone::train {
 namespace {
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 class ProgressCallback : public Callback {
  public:
   explicit ProgressCallback(int64_t epochs) : epochs_(epochs) {}
@@ -31,7 +25,7 @@ class ProgressCallback : public Callback {
                                          std::cerr);
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
-    if (bar_) bar_->update(b.batch + 1, {{"loss", fmt("%.4f", b.loss)}, {"lr", fmt("%.2e", b.lr)}});
+    if (bar_) bar_->update(b.batch + 1, {{"loss", report::format_loss(b.loss)}, {"lr", report::format_lr(b.lr)}});
   }
   void on_epoch_end(Learner&, const EpochInfo& e) override {
     if (bar_) bar_->finish();

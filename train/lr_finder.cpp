@@ -53,7 +53,7 @@ class RangeTestCallback final : public Callback {
     out_.lrs.push_back(lr);
     out_.losses.push_back(b.loss);
     out_.smoothed.push_back(smooth_.update(b.loss));
-    if (bar_) bar_->update(b.step + 1, {{"lr", std::to_string(lr)}, {"loss", std::to_string(smooth_.value())}});
+    if (bar_) bar_->update(b.step + 1, {{"lr", report::format_lr(lr)}, {"loss", report::format_loss(smooth_.value())}});
     if (smooth_.diverged()) {
       out_.diverged = true;
       l.request_stop();

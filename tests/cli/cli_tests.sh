@@ -170,6 +170,13 @@ if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --
 else
   fail "lr-find: $(tail -3 "$WORK/lrf.txt")"
 fi
+# The range test's bar shows its lrs in scientific notation (not 0.000000 for the first half).
+if "$CYC" lr-find --data synthetic --model smallcnn --limit-train 256 --bs 32 --num-it 30 --out "$WORK/lrf_bar" \
+  >"$WORK/lrf_bar.txt" 2>&1 && grep -q "lr=[0-9]\.[0-9][0-9]e-0[67]" "$WORK/lrf_bar.txt" && ! grep -q "lr=0\.000000" "$WORK/lrf_bar.txt"; then
+  pass "lr-find's progress bar prints its first lrs as 1.00e-07, not 0.000000"
+else
+  fail "lr-find's bar: $(grep -m2 'lr=' "$WORK/lrf_bar.txt")"
+fi
 # --lr auto takes the default rule's suggestion, --lr auto=RULE another's; the JSON says which.
 for rule in auto auto=valley; do
   want=${rule#auto=}
