@@ -102,13 +102,17 @@ const SuggestionRule& suggestion_rule(const std::string& name) {
   throw std::invalid_argument("unknown lr suggestion rule '" + name + "'; the rules are: " + names);
 }
 
+bool can_suggest(const LrCurve& c) {
+  return c.smoothed.size() >= 2 && std::isfinite(c.smoothed[0]) && std::isfinite(c.smoothed[1]);
+}
+
 std::vector<NamedSuggestion> suggest_all(const LrCurve& c) {
   if (c.lrs.size() != c.losses.size() || c.lrs.size() != c.smoothed.size()) {
     throw std::invalid_argument("suggest_all: the curve has " + std::to_string(c.lrs.size()) + " lrs, " +
                                 std::to_string(c.losses.size()) + " losses and " +
                                 std::to_string(c.smoothed.size()) + " smoothed losses");
   }
-  if (c.lrs.size() < 2 || !std::isfinite(c.smoothed[0]) || !std::isfinite(c.smoothed[1])) {
+  if (!can_suggest(c)) {
     throw std::invalid_argument("suggest_all: the range test recorded fewer than 2 points with a finite loss");
   }
   std::vector<NamedSuggestion> out;

@@ -50,8 +50,10 @@ struct NamedSuggestion {
   std::string rule;
   Suggestion suggestion;
 };
-// Every rule's answer, in suggestion_rules() order. Needs at least two recorded points
-// with a finite smoothed loss; throws std::invalid_argument otherwise.
+// Whether the curve can be read at all: its first two points have a finite smoothed loss.
+bool can_suggest(const LrCurve& curve);
+// Every rule's answer, in suggestion_rules() order. Needs can_suggest(curve) and spans of one
+// length; throws std::invalid_argument otherwise.
 std::vector<NamedSuggestion> suggest_all(const LrCurve& curve);
 
 }  // namespace cyclone::schedules

@@ -5,7 +5,6 @@
 #include "train/lr_finder.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -140,9 +139,8 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
     l.fit(plan);
   }
   r.num_it = o.num_it;
-  if (r.lrs.size() >= 2 && std::isfinite(r.smoothed[0]) && std::isfinite(r.smoothed[1])) {
-    r.suggestions = schedules::suggest_all({r.lrs, r.losses, r.smoothed, r.num_it});
-  }
+  const schedules::LrCurve curve{r.lrs, r.losses, r.smoothed, r.num_it};
+  if (schedules::can_suggest(curve)) r.suggestions = schedules::suggest_all(curve);
   return r;
 }
 
