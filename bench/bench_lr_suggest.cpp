@@ -8,7 +8,8 @@
 //
 // --cifar: a folder with train/<class>/ and test/<class>/ JPEGs (bench/run_lr_suggest.sh extracts
 // a subset of ../shared/data); --weights: the pretrained CIFAR ResNet-20 as .npz. Writes
-// OUT/runs.csv, OUT/suggestions.csv, OUT/curves/TASK_sSEED.csv and OUT/regret.md.
+// OUT/runs.csv, OUT/suggestions.csv, OUT/regret.md, and each range test's curve and plot in
+// OUT/work/TASK_sSEED/lr_find.{csv,png}.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -121,40 +122,32 @@ std::string lr_key(double lr) {
   return b;
 }
 
-std::vector<Run> read_runs(const std::string& path) {
-  std::vector<Run> runs;
+// The rows of one of the benchmark's CSV files (simple cells, no quoting), header dropped; none
+// when the file does not exist yet.
+std::vector<std::vector<std::string>> read_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
   std::ifstream f(path);
   std::string line;
   std::getline(f, line);  // header
   while (std::getline(f, line)) {
     std::stringstream ss(line);
-    Run r;
-    std::string seed, lr, acc, loss, secs;
-    std::getline(ss, r.task, ',');
-    std::getline(ss, seed, ',');
-    std::getline(ss, lr, ',');
-    std::getline(ss, r.source, ',');
-    std::getline(ss, acc, ',');
-    std::getline(ss, loss, ',');
-    std::getline(ss, secs, ',');
-    if (secs.empty()) continue;  // a torn last line
-    r.seed = std::stoi(seed);
-    r.lr = std::stod(lr);
-    r.accuracy = std::stod(acc);
-    r.valid_loss = std::stod(loss);
-    r.seconds = std::stod(secs);
-    runs.push_back(r);
+    std::vector<std::string> cells;
+    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+    rows.push_back(std::move(cells));
   }
-  return runs;
+  return rows;
 }
 
-void append_run(const std::string& path, const Run& r) {
-  const bool fresh = !fs::exists(path);
-  std::ofstream f(path, std::ios::app);
-  if (fresh) f << "task,seed,lr,source,accuracy,valid_loss,seconds\n";
-  f << r.task << ',' << r.seed << ',' << lr_key(r.lr) << ',' << r.source << ',' << r.accuracy << ',' << r.valid_loss
-    << ',' << r.seconds << '\n';
-  if (!f) throw std::runtime_error("bench_lr_suggest: cannot write " + path);
+const std::vector<std::string> kRunColumns{"task", "seed", "lr", "source", "accuracy", "valid_loss", "seconds"};
+const std::vector<std::string> kSuggestionColumns{"task", "seed", "rule", "lr"};
+
+std::vector<Run> read_runs(const std::string& path) {
+  std::vector<Run> runs;
+  for (const std::vector<std::string>& c : read_rows(path)) {
+    if (c.size() < kRunColumns.size()) continue;  // a torn last line
+    runs.push_back({c[0], std::stoi(c[1]), std::stod(c[2]), c[3], std::stod(c[4]), std::stod(c[5]), std::stod(c[6])});
+  }
+  return runs;
 }
 
 // ---- one task: data, learner, range test, trial runs ----
@@ -256,7 +249,7 @@ std::vector<double> grid_for(std::vector<double> suggested) {
   return g;
 }
 
-void run_task(const Task& t, const Args& a, const std::string& runs_path, std::vector<Run>& runs) {
+void run_task(const Task& t, const Args& a, report::CsvLog& runs_csv, std::vector<Run>& runs) {
   const Data d = load_task_data(t, a);
   const int seeds = a.seeds > 0 ? a.seeds : t.seeds;
   for (int seed = 0; seed < seeds; ++seed) {
@@ -269,18 +262,14 @@ void run_task(const Task& t, const Args& a, const std::string& runs_path, std::v
     const train::LrFindResult r = train::lr_find(*l, fo);
     const double find_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     train::write_lr_find(r, dir, schedules::kDefaultSuggestionRule);
-    {
-      report::CsvLog curve(a.out + "/curves/" + t.name + "_s" + std::to_string(seed) + ".csv", {"lr", "loss", "smoothed_loss"});
-      for (size_t i = 0; i < r.lrs.size(); ++i) curve.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
-    }
     std::printf("%s seed %d: range test %zu iterations in %.1fs;", t.name, seed, r.lrs.size(), find_s);
     std::vector<std::pair<double, std::string>> todo;
     std::vector<double> suggested;
     {
-      std::ofstream sf(a.out + "/suggestions.csv", std::ios::app);
+      report::CsvLog sf(a.out + "/suggestions.csv", kSuggestionColumns, true);
       for (const schedules::NamedSuggestion& s : r.suggestions) {
         std::printf(" %s %.3g", s.rule.c_str(), s.suggestion.lr);
-        sf << t.name << ',' << seed << ',' << s.rule << ',' << lr_key(s.suggestion.lr) << '\n';
+        sf.write_cells({t.name, std::to_string(seed), s.rule, lr_key(s.suggestion.lr)});
         todo.emplace_back(s.suggestion.lr, s.rule);
         suggested.push_back(s.suggestion.lr);
       }
@@ -302,7 +291,9 @@ void run_task(const Task& t, const Args& a, const std::string& runs_path, std::v
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
       const Run run{t.name, seed, std::stod(lr_key(lr)), source,
                     fit.stopped_on_nan ? 0.0 : fit.final_accuracy, fit.stopped_on_nan ? NAN : fit.final_valid_loss, secs};
-      append_run(runs_path, run);
+      runs_csv.write_cells({run.task, std::to_string(run.seed), lr_key(run.lr), run.source,
+                            report::format_csv_number(run.accuracy), report::format_csv_number(run.valid_loss),
+                            report::format_csv_number(run.seconds)});
       runs.push_back(run);
       std::printf("  %-18s lr %-9s accuracy %.4f  (%s, %.1fs)\n", t.name, lr_key(lr).c_str(), run.accuracy,
                   source.c_str(), secs);
@@ -330,18 +321,8 @@ void run_task(const Task& t, const Args& a, const std::string& runs_path, std::v
 void write_table(const Args& a, const std::vector<Run>& runs) {
   // suggestions.csv may hold older lines for a (task, seed): the last one wins.
   std::map<std::tuple<std::string, int, std::string>, double> suggestion;
-  {
-    std::ifstream f(a.out + "/suggestions.csv");
-    std::string line;
-    while (std::getline(f, line)) {
-      std::stringstream ss(line);
-      std::string task, seed, rule, lr;
-      std::getline(ss, task, ',');
-      std::getline(ss, seed, ',');
-      std::getline(ss, rule, ',');
-      std::getline(ss, lr, ',');
-      if (!lr.empty()) suggestion[{task, std::stoi(seed), rule}] = std::stod(lr);
-    }
+  for (const std::vector<std::string>& c : read_rows(a.out + "/suggestions.csv")) {
+    if (c.size() == kSuggestionColumns.size()) suggestion[{c[0], std::stoi(c[1]), c[2]}] = std::stod(c[3]);
   }
   const auto rules = schedules::suggestion_rules();
   auto header = [&](std::ostream& md, const char* first) {
@@ -440,15 +421,17 @@ int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv);
     if (a.threads > 0) set_num_threads(a.threads);
-    fs::create_directories(a.out + "/curves");
+    fs::create_directories(a.out);
     const std::string runs_path = a.out + "/runs.csv";
     std::vector<Run> runs = read_runs(runs_path);
-    for (const Task& t : kTasks) {
-      if (a.report_only) break;
-      if (!a.tasks.empty() && !a.tasks.count(t.name)) continue;
-      std::printf("== %s: %s\n", t.name, t.summary);
-      run_task(t, a, runs_path, runs);
-      write_table(a, runs);
+    if (!a.report_only) {
+      report::CsvLog runs_csv(runs_path, kRunColumns, true);
+      for (const Task& t : kTasks) {
+        if (!a.tasks.empty() && !a.tasks.count(t.name)) continue;
+        std::printf("== %s: %s\n", t.name, t.summary);
+        run_task(t, a, runs_csv, runs);
+        write_table(a, runs);
+      }
     }
     write_table(a, runs);
     return 0;
