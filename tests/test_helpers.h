@@ -1,11 +1,9 @@
-// Shared test helpers: closeness checks with readable failures, the CUDA skip
-// notice used by every test in test_suite("cuda"), and golden .npz fixtures.
+// Shared test helpers: closeness checks with readable failures, and the CUDA
+// skip notice used by every test in test_suite("cuda").
 #pragma once
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,27 +43,6 @@ inline bool cuda_or_skip() {
   const std::string note = std::string("skipped: no CUDA device (built with CUDA: ") + (cuda_built() ? "yes" : "no") + ")";
   MESSAGE(note);
   return false;
-}
-
-// Every tensor of a golden .npz under tests/fixtures/ (e.g. "nn/nn_golden.npz"), by name;
-// each file is read once.
-inline const std::map<std::string, Tensor>& fixture_tensors(const std::string& file) {
-  static std::map<std::string, std::map<std::string, Tensor>> files;
-  auto it = files.find(file);
-  if (it == files.end()) {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(std::string(CYCLONE_SOURCE_DIR) + "/tests/fixtures/" + file)) m[k] = v;
-    it = files.emplace(file, std::move(m)).first;
-  }
-  return it->second;
-}
-
-// One tensor of such a file; a missing key throws, naming the file and the key.
-inline Tensor fixture_tensor(const std::string& file, const std::string& key) {
-  const std::map<std::string, Tensor>& m = fixture_tensors(file);
-  const auto it = m.find(key);
-  if (it == m.end()) throw std::runtime_error("tests/fixtures/" + file + " has no golden key " + key);
-  return it->second;
 }
 
 inline Tensor seeded_randn(const Shape& s, uint64_t seed) {

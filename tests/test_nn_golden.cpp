@@ -14,8 +14,19 @@ using cyclone::test::check_close;
 namespace F = cyclone::nn::functional;
 
 namespace {
-const std::map<std::string, Tensor>& golden() { return test::fixture_tensors("nn/nn_golden.npz"); }
-Tensor G(const std::string& key) { return test::fixture_tensor("nn/nn_golden.npz", key); }
+const std::map<std::string, Tensor>& golden() {
+  static const std::map<std::string, Tensor> g = [] {
+    std::map<std::string, Tensor> m;
+    for (auto& [k, v] : nn::load_npz_tensors(CYCLONE_SOURCE_DIR "/tests/fixtures/nn/nn_golden.npz")) m[k] = v;
+    return m;
+  }();
+  return g;
+}
+Tensor G(const std::string& key) {
+  auto it = golden().find(key);
+  if (it == golden().end()) throw std::runtime_error("missing golden key " + key);
+  return it->second;
+}
 Tensor P(const std::string& key) { return G(key).clone().requires_grad_(); }
 }  // namespace
 
