@@ -8,8 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
+
+#include "io/file_io.h"
 
 namespace cyclone::report {
 namespace {
@@ -124,10 +128,13 @@ const std::vector<double>& CsvTable::column(const std::string& name) const {
   return columns[static_cast<std::size_t>(it - names.begin())];
 }
 
-CsvTable read_csv(const std::string& path) {
+CsvTable read_csv(const std::string& path, bool drop_torn_tail) {
   errno = 0;
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("read_csv: cannot open '" + path + "'" + error_text());
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("read_csv: cannot open '" + path + "'" + error_text());
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (drop_torn_tail && !text.empty() && text.back() != '\n') text.erase(text.find_last_of('\n') + 1);
+  std::istringstream in(text);
   CsvTable table;
   table.path = path;
   std::string line;
@@ -150,6 +157,21 @@ CsvTable read_csv(const std::string& path) {
   }
   if (table.names.empty()) throw std::runtime_error("read_csv: '" + path + "' has no header line");
   return table;
+}
+
+void write_csv(const CsvTable& table, const std::string& path) {
+  std::string text;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) text += (i ? "," : "") + quote_cell(cells[i]);
+    text += '\n';
+  };
+  line(table.names);
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    std::vector<std::string> cells;
+    for (const std::vector<double>& col : table.columns) cells.push_back(format_csv_number(col[r]));
+    line(cells);
+  }
+  io::write_file_atomic(path, text.data(), text.size());
 }
 
 }  // namespace cyclone::report

@@ -50,7 +50,11 @@ struct CsvTable {
 // Reads a CSV file with a header line, one record per line (quoted cells may
 // hold commas and quotes, not newlines). Empty or non-numeric cells read as NaN.
 // Throws std::runtime_error naming the path (and line) when the file cannot be
-// read or a row has the wrong number of cells.
-CsvTable read_csv(const std::string& path);
+// read or a row has the wrong number of cells. With drop_torn_tail, a last line
+// without its newline (a log whose writer was killed mid-row) is left out.
+CsvTable read_csv(const std::string& path, bool drop_torn_tail = false);
+
+// Writes the table (header, then its rows as format_csv_number cells) atomically.
+void write_csv(const CsvTable& table, const std::string& path);
 
 }  // namespace cyclone::report

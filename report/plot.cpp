@@ -1,12 +1,11 @@
 // Entry points of the plot writers: pick PNG or SVG from the file extension.
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include "report/plot.h"
+#include "io/file_io.h"
 #include "report/plot_scene.h"
 
 namespace cyclone::report {
@@ -23,13 +22,7 @@ std::string lower_extension(const std::string& path) {
 }
 
 void write_text_file(const std::string& text, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out)
-    throw std::runtime_error("save_plot: cannot open '" + path + "' for writing: " +
-                             std::strerror(errno));
-  out << text;
-  out.flush();
-  if (!out) throw std::runtime_error("save_plot: write to '" + path + "' failed");
+  io::write_file_atomic(path, text.data(), text.size());
 }
 
 }  // namespace

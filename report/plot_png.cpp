@@ -1,12 +1,12 @@
 // Rasterises a plot Scene into an RGB image and writes it with stb_image_write;
 // text comes from the stb_easy_font bitmap font.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
+#include "io/file_io.h"
 #include "report/plot_scene.h"
 
 // The stb implementations are static to this file so they cannot clash with
@@ -136,12 +136,16 @@ int text_height(int scale) { return 10 * scale; }
 void write_png(const Scene& scene, const std::string& path) {
   Raster raster(scene.width, scene.height);
   for (const Shape& shape : scene.shapes) std::visit([&](const auto& s) { raster.draw(s); }, shape);
-  errno = 0;
-  if (!stbi_write_png(path.c_str(), scene.width, scene.height, 3, raster.data(), scene.width * 3)) {
-    const int err = errno;
-    throw std::runtime_error("save_plot: cannot write PNG '" + path + "'" +
-                             (err ? std::string(": ") + std::strerror(err) : std::string()));
+  // Encoded in memory, then written atomically: an existing plot survives a failed write.
+  std::vector<unsigned char> png;
+  auto append = [](void* ctx, void* data, int size) {
+    auto* out = static_cast<std::vector<unsigned char>*>(ctx);
+    out->insert(out->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
+  };
+  if (!stbi_write_png_to_func(append, &png, scene.width, scene.height, 3, raster.data(), scene.width * 3)) {
+    throw std::runtime_error("save_plot: cannot encode PNG '" + path + "'");
   }
+  io::write_file_atomic(path, png.data(), png.size());
 }
 
 }  // namespace cyclone::report::plot_detail

@@ -1,9 +1,9 @@
 // Sampling schedules into vectors and CSV text/files.
 #include "schedules/dry_run.h"
 
-#include <fstream>
 #include <stdexcept>
 
+#include "io/file_io.h"
 #include "schedules/per_group.h"
 
 namespace cyclone::schedules {
@@ -57,11 +57,7 @@ std::string schedule_csv(const Schedule& schedule, int64_t steps) {
 
 void write_schedule_csv(const Schedule& schedule, int64_t steps, const std::string& path) {
   std::string text = schedule_csv(schedule, steps);
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw std::runtime_error("write_schedule_csv: cannot open '" + path + "' for writing");
-  f.write(text.data(), static_cast<std::streamsize>(text.size()));
-  f.close();
-  if (!f) throw std::runtime_error("write_schedule_csv: failed writing '" + path + "'");
+  io::write_file_atomic(path, text.data(), text.size());
 }
 
 }  // namespace cyclone::schedules
