@@ -82,6 +82,7 @@
 #include "train/builtin_callbacks.h"
 #include "train/callback.h"
 #include "train/data_loader.h"
+#include "train/interrupt.h"
 #include "train/learner.h"
 #include "train/learner_snapshot.h"
 #include "train/lr_finder.h"

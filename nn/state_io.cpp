@@ -1,6 +1,8 @@
 // NdArray <-> Tensor conversion and weight files (see state_io.h).
 #include "nn/state_io.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -20,8 +22,8 @@ Tensor tensor_from_ndarray(const io::NdArray& a, const std::string& context, boo
     case io::DType::f32: break;
     case io::DType::f64:
       if (!allow_lossy) {
-        throw std::runtime_error(context + ": float64 array; converting to float32 loses precision "
-                                           "(pass allow_lossy to accept)");
+        throw std::runtime_error(context + ": float64 array, but tensors here are float32 and converting "
+                                           "would lose precision (save the array as float32)");
       }
       c = io::convert(a, io::DType::f32, true);
       break;
@@ -144,7 +146,14 @@ WeightsReport load_weights_report(Module& model, const std::string& path, bool s
   std::vector<std::pair<std::string, std::string>> aliases;
   if (ends_with(path, ".npz")) {
     r.format = "npz";
-    state = load_npz_tensors(path);
+    const std::map<std::string, io::NdArray> arrays = io::load_npz(path);
+    const bool checkpoint = arrays.count(kCheckpointMarker) > 0;
+    const std::string prefix = checkpoint ? kCheckpointModelPrefix : "";
+    if (checkpoint) r.format = "checkpoint";
+    for (const auto& [name, arr] : arrays) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      state.emplace_back(name.substr(prefix.size()), tensor_from_ndarray(arr, path + ": '" + name + "'"));
+    }
   } else if (ends_with(path, ".onnx")) {
     // ONNX files also hold non-weight initializers (shapes, constants); keep the model's names only.
     r.format = "onnx";
@@ -175,6 +184,22 @@ LoadReport load_weights(Module& model, const std::string& path, bool strict) {
   return load_weights_report(model, path, strict).load;
 }
 
-void save_weights(const Module& model, const std::string& path) { save_npz_tensors(path, model.state_dict(), false); }
+std::optional<std::string> first_non_finite(const NamedTensors& tensors) {
+  for (const auto& [name, t] : tensors) {
+    if (t.dtype() != DType::f32) continue;
+    const std::vector<float> v = t.detach().cpu().contiguous().to_vector<float>();
+    if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) return name;
+  }
+  return std::nullopt;
+}
+
+void save_weights(const Module& model, const std::string& path) {
+  const NamedTensors state = model.state_dict();
+  if (const std::optional<std::string> bad = first_non_finite(state)) {
+    throw std::runtime_error(path + ": not written: '" + *bad +
+                             "' holds NaN or infinite values (an existing file is left as it was)");
+  }
+  save_npz_tensors(path, state, false);
+}
 
 }  // namespace cyclone::nn

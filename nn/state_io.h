@@ -1,6 +1,7 @@
 // Moving tensors and state dicts in and out of files: NdArray <-> Tensor,
 // npz state dicts under PyTorch's names, and ONNX initializers mapped by name.
 #pragma once
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,18 +36,31 @@ NamedTensors load_onnx_initializers(const std::string& path);
 // the names found through Identity aliases and the initializers that name no model tensor
 // (graph constants, or weights renamed by an export that folded BatchNorm).
 struct WeightsReport {
-  std::string path, format;                 // format: "npz" or "onnx"
+  std::string path, format;                 // format: "npz", "checkpoint" or "onnx"
   LoadReport load;
   std::vector<std::string> aliased;         // "name = initializer", model tensors loaded through Identity
   std::vector<std::string> ignored;         // ONNX initializers (and aliases) not in the model
   std::string str() const;
 };
 
-// Loads weights from .npz or .onnx (by extension) into the model by name.
+// A training checkpoint (train/learner.h, Learner::save_checkpoint) is an npz marked by its
+// kCheckpointMarker entry, with the model's state dict under kCheckpointModelPrefix; as
+// weights, only that part of it is read.
+inline constexpr const char* kCheckpointMarker = "learner/format";
+inline constexpr const char* kCheckpointModelPrefix = "model/";
+
+// Loads weights from .npz (a state dict, or a checkpoint's model part) or .onnx (by
+// extension) into the model by name.
 // Strict: every parameter and buffer must be present with the right shape
 // (one error lists all problems, naming the file). Non-strict: returns the report.
 WeightsReport load_weights_report(Module& model, const std::string& path, bool strict = true);
 LoadReport load_weights(Module& model, const std::string& path, bool strict = true);  // .load of the above
-void save_weights(const Module& model, const std::string& path);  // npz, atomic
+// npz, written atomically, and only when every tensor is finite: a model holding a NaN or an
+// infinity throws std::runtime_error naming the file and the tensor, and an existing file
+// at `path` is left as it was.
+void save_weights(const Module& model, const std::string& path);
+
+// The name of the first floating-point tensor that holds a NaN or an infinity, if any.
+std::optional<std::string> first_non_finite(const NamedTensors& tensors);
 
 }  // namespace cyclone::nn

@@ -3,6 +3,7 @@
 // end of a fit, NaN stop and periodic checkpoints.
 #include "train/builtin_callbacks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "report/csv_log.h"
 #include "report/plot.h"
 #include "report/progress.h"
+#include "train/interrupt.h"
 
 namespace cyclone::train {
 namespace {
@@ -26,6 +28,10 @@ class ProgressCallback : public Callback {
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
     if (bar_) bar_->update(b.batch + 1, {{"loss", report::format_loss(b.loss)}, {"lr", report::format_lr(b.lr)}});
+  }
+  void on_fit_end(Learner&) override {  // a fit stopped mid-epoch ends its bar here
+    if (bar_) bar_->finish();
+    bar_.reset();
   }
   void on_epoch_end(Learner&, const EpochInfo& e) override {
     if (bar_) bar_->finish();
@@ -43,18 +49,19 @@ class ProgressCallback : public Callback {
 
 class RunLogCallback : public Callback {
  public:
-  RunLogCallback(std::string dir, bool resuming) : dir_(std::move(dir)), resuming_(resuming) {}
+  RunLogCallback(std::string dir, std::optional<FitPosition> resume_from)
+      : dir_(std::move(dir)), resume_from_(resume_from) {}
   void on_fit_begin(Learner&) override {
     std::filesystem::create_directories(dir_);
     const std::string path = dir_ + "/log.csv";
     const std::vector<std::string> cols{"step", "epoch", "lr", "momentum", "train_loss", "valid_loss", "accuracy", "time"};
-    const bool append = resuming_ && std::filesystem::exists(path);
-    if (append) reload(path);  // the plots cover the whole run, before and after the resume
+    const bool append = resume_from_ && std::filesystem::exists(path);
+    if (append) reload(path, *resume_from_);  // the plots cover the whole run, before and after the resume
     log_ = std::make_unique<report::CsvLog>(path, cols, append);
     t0_ = std::chrono::steady_clock::now();
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
-    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double t = elapsed();
     log_->write_row({double(b.step), double(b.epoch) + double(b.batch + 1) / double(b.batches), b.lr, b.momentum,
                      b.loss, NAN, NAN, t});
     steps_.push_back(double(b.step));
@@ -63,7 +70,7 @@ class RunLogCallback : public Callback {
     moms_.push_back(b.momentum);
   }
   void on_epoch_end(Learner&, const EpochInfo& e) override {
-    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double t = elapsed();
     log_->write_row({steps_.empty() ? 0.0 : steps_.back(), double(e.epoch + 1), NAN, NAN, e.train_loss, e.valid_loss,
                      e.accuracy, t});
     epochs_.push_back(double(e.epoch + 1));
@@ -100,16 +107,31 @@ class RunLogCallback : public Callback {
   }
 
  private:
-  // Rebuilds the series from an existing log (batch rows have an lr; epoch rows do not).
-  void reload(const std::string& path) {
-    const report::CsvTable t = report::read_csv(path);
+  // Seconds since the run began: a resumed run's clock continues from its log's last row.
+  double elapsed() const {
+    return time_offset_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+  // Keeps the rows of an existing log up to the resume point and rebuilds the series from
+  // them. The rows after it (written by the run after its last checkpoint, up to its kill)
+  // are dropped from the file, so the resumed run's rows follow on without duplicates.
+  // Batch rows have an lr; epoch rows do not, and count the epochs done.
+  void reload(const std::string& path, const FitPosition& from) {
+    const report::CsvTable t = report::read_csv(path, true);
+    report::CsvTable kept{t.path, t.names, std::vector<std::vector<double>>(t.names.size())};
     // Copies, not references: GCC 13's -Wdangling-reference cannot tell that column()'s
     // result lives in `t` rather than in the temporary std::string key.
     const std::vector<double> step = t.column("step");
     const std::vector<double> lr = t.column("lr");
+    const std::vector<double> epoch = t.column("epoch");
+    const std::vector<double> time = t.column("time");
     for (size_t i = 0; i < step.size(); ++i) {
-      if (std::isnan(lr[i])) {
-        epochs_.push_back(t.column("epoch")[i]);
+      const bool epoch_row = std::isnan(lr[i]);
+      if (epoch_row ? epoch[i] > double(from.epoch) : step[i] >= double(from.step)) continue;
+      for (size_t c = 0; c < t.names.size(); ++c) kept.columns[c].push_back(t.columns[c][i]);
+      if (std::isfinite(time[i])) time_offset_ = std::max(time_offset_, time[i]);
+      if (epoch_row) {
+        epochs_.push_back(epoch[i]);
         accs_.push_back(t.column("accuracy")[i]);
         vlosses_.push_back(t.column("valid_loss")[i]);
         end_steps_.push_back(step[i]);
@@ -120,12 +142,14 @@ class RunLogCallback : public Callback {
         moms_.push_back(t.column("momentum")[i]);
       }
     }
+    if (kept.rows() != t.rows()) report::write_csv(kept, path);
   }
 
   std::string dir_;
-  bool resuming_;
+  std::optional<FitPosition> resume_from_;
   std::unique_ptr<report::CsvLog> log_;
   std::chrono::steady_clock::time_point t0_;
+  double time_offset_ = 0;
   std::vector<double> steps_, losses_, lrs_, moms_, epochs_, accs_, vlosses_, end_steps_;
 };
 
@@ -135,7 +159,7 @@ class NanStopCallback : public Callback {
     if (!std::isfinite(b.loss)) {
       std::fprintf(stderr, "stopping: the training loss became %s at step %lld (lr %.3g); lower the learning rate\n",
                    std::isnan(b.loss) ? "NaN" : "infinite", static_cast<long long>(b.step), b.lr);
-      l.request_stop();
+      l.stop_diverged();
     }
   }
 };
@@ -144,26 +168,44 @@ class CheckpointCallback : public Callback {
  public:
   CheckpointCallback(std::string path, int64_t every) : path_(std::move(path)), every_(every) {}
   void on_batch_end(Learner& l, const BatchInfo& b) override {
-    if (every_ > 0 && std::isfinite(b.loss) && (b.step + 1) % every_ == 0) l.save_checkpoint(path_);
+    if (every_ > 0 && (b.step + 1) % every_ == 0) save(l);
   }
   bool needs_state_after(int64_t step) const override { return every_ > 0 && (step + 1) % every_ == 0; }
-  void on_epoch_end(Learner& l, const EpochInfo& e) override {
-    if (std::isfinite(e.train_loss)) l.save_checkpoint(path_);
+  void on_epoch_end(Learner& l, const EpochInfo&) override { save(l); }
+  // A fit stopped by a signal ends mid-epoch: keep the step it reached.
+  void on_fit_end(Learner& l) override {
+    if (stepped_ && interrupt_signal() != 0) save(l);
   }
+  void on_batch_begin(Learner&, const BatchInfo&) override { stepped_ = true; }
 
  private:
+  // Only a finite state replaces the last good checkpoint: a step whose loss was still finite
+  // can leave NaN weights, which the next loss would show.
+  void save(Learner& l) {
+    if (l.state().diverged) return;
+    if (const std::optional<std::string> bad = l.non_finite_state()) {
+      std::fprintf(stderr, "stopping: %s became NaN or infinite at step %lld; %s keeps the last good state\n",
+                   bad->c_str(), static_cast<long long>(l.state().position.step), path_.c_str());
+      l.stop_diverged();
+      return;
+    }
+    l.save_checkpoint(path_);
+  }
+
   std::string path_;
   int64_t every_;
+  bool stepped_ = false;  // this fit took a step
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_t epochs, bool resuming) {
+std::vector<std::unique_ptr<Callback>> make_builtin_callbacks(Learner& l, int64_t epochs,
+                                                              std::optional<FitPosition> resume_from) {
   std::vector<std::unique_ptr<Callback>> out;
   out.push_back(std::make_unique<NanStopCallback>());
   if (!l.options().quiet) out.push_back(std::make_unique<ProgressCallback>(epochs));
   if (!l.options().out_dir.empty()) {
-    out.push_back(std::make_unique<RunLogCallback>(l.options().out_dir, resuming));
+    out.push_back(std::make_unique<RunLogCallback>(l.options().out_dir, resume_from));
     out.push_back(std::make_unique<CheckpointCallback>(l.options().out_dir + "/checkpoint.npz", l.options().checkpoint_every));
   }
   return out;

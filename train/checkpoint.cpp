@@ -69,13 +69,25 @@ std::optional<schedules::ScheduleSpec> get_schedule(const std::map<std::string, 
 
 }  // namespace
 
+std::optional<std::string> Learner::non_finite_state() const {
+  if (auto bad = nn::first_non_finite(model_->state_dict())) return "model '" + *bad + "'";
+  const optim::OptimizerState os = opt_->state_dict();
+  const nn::NamedTensors optim_tensors(os.tensors.begin(), os.tensors.end());
+  if (auto bad = nn::first_non_finite(optim_tensors)) return "optimizer state '" + *bad + "'";
+  return std::nullopt;
+}
+
 void Learner::save_checkpoint(const std::string& path) const {
+  if (const std::optional<std::string> bad = non_finite_state()) {
+    throw std::runtime_error(path + ": not written: " + *bad +
+                             " holds NaN or infinite values (an existing checkpoint is left as it was)");
+  }
   std::map<std::string, io::NdArray> a;
-  for (auto& [k, v] : model_->state_dict()) a["model/" + k] = nn::ndarray_from_tensor(v);
+  for (auto& [k, v] : model_->state_dict()) a[nn::kCheckpointModelPrefix + k] = nn::ndarray_from_tensor(v);
   const optim::OptimizerState os = opt_->state_dict();
   for (auto& [k, v] : os.tensors) a["optim.t/" + k] = nn::ndarray_from_tensor(v);
   for (auto& [k, v] : os.scalars) a["optim.s/" + k] = f64_scalar(v);
-  a["learner/format"] = i64_scalar(1);
+  a[nn::kCheckpointMarker] = i64_scalar(1);
   a["learner/step"] = i64_scalar(state_.position.step);
   a["learner/epoch"] = i64_scalar(state_.position.epoch);
   a["learner/batch"] = i64_scalar(state_.position.batch);
@@ -97,7 +109,7 @@ void Learner::save_checkpoint(const std::string& path) const {
 
 void Learner::load_checkpoint(const std::string& path) {
   const std::map<std::string, io::NdArray> a = io::load_npz(path);
-  if (get_i64(a, "learner/format", path) != 1) throw std::runtime_error(path + ": unsupported checkpoint format");
+  if (get_i64(a, nn::kCheckpointMarker, path) != 1) throw std::runtime_error(path + ": unsupported checkpoint format");
   std::optional<FitRecord> record;  // absent in checkpoints written before they kept it, or outside a fit
   if (a.count("fit/epochs")) {
     record = FitRecord{get_schedule(a, path), get_i64(a, "fit/epochs", path), get_i64(a, "fit/steps_per_epoch", path),
@@ -107,7 +119,10 @@ void Learner::load_checkpoint(const std::string& path) {
   nn::NamedTensors model_state;
   optim::OptimizerState os;
   for (auto& [k, v] : a) {
-    if (k.rfind("model/", 0) == 0) model_state.emplace_back(k.substr(6), nn::tensor_from_ndarray(v, path + ": " + k));
+    const std::string model_prefix = nn::kCheckpointModelPrefix;
+    if (k.rfind(model_prefix, 0) == 0) {
+      model_state.emplace_back(k.substr(model_prefix.size()), nn::tensor_from_ndarray(v, path + ": " + k));
+    }
     if (k.rfind("optim.t/", 0) == 0) os.tensors[k.substr(8)] = nn::tensor_from_ndarray(v, path + ": " + k);
     if (k.rfind("optim.s/", 0) == 0) os.scalars[k.substr(8)] = v.at<double>(0);
   }

@@ -2,11 +2,13 @@
 // losses read in groups, callbacks around every batch and epoch, and validation.
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "autograd/functions.h"
 #include "schedules/stored.h"
 #include "train/builtin_callbacks.h"
+#include "train/interrupt.h"
 #include "train/learner.h"
 #include "train/train_step.h"
 
@@ -78,12 +80,15 @@ FitResult Learner::fit(const FitPlan& plan) {
   std::vector<std::unique_ptr<Callback>> builtin;
   std::vector<Callback*> cbs;
   if (plan.usual_callbacks) {
-    builtin = make_builtin_callbacks(*this, epochs, resuming);
+    builtin = make_builtin_callbacks(*this, epochs, resuming ? std::optional<FitPosition>(start) : std::nullopt);
     for (auto& c : builtin) cbs.push_back(c.get());
     for (auto& c : callbacks_) cbs.push_back(c.get());
   }
   for (auto& c : plan.callbacks) cbs.push_back(c.get());
-  state_.stop_requested = false;
+  state_.stop_requested = state_.diverged = false;
+  state_.position = start;
+  std::optional<InterruptGuard> interrupt_guard;
+  if (opts_.handle_interrupts) interrupt_guard.emplace();
   for (Callback* c : cbs) c->on_fit_begin(*this);
 
   TrainStep ts;
@@ -95,7 +100,8 @@ FitResult Learner::fit(const FitPlan& plan) {
   const Device device = train_->options().device;
   int64_t step = start.step, start_batch = start.batch;
   auto limit_reached = [&] { return plan.max_steps >= 0 && step >= plan.max_steps; };
-  auto go_on = [&] { return !state_.stop_requested && !limit_reached(); };
+  auto interrupted = [&] { return opts_.handle_interrupts && interrupt_signal() != 0; };
+  auto go_on = [&] { return !state_.stop_requested && !limit_reached() && !interrupted(); };
   for (int64_t epoch = start.epoch; epoch < epochs && go_on(); ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     set_bn_modes();
@@ -118,10 +124,7 @@ FitResult Learner::fit(const FitPlan& plan) {
         info.loss = losses[i];
         loss_sum += info.loss;
         ++seen;
-        if (!std::isfinite(info.loss)) {
-          result.stopped_on_nan = true;
-          state_.stop_requested = true;
-        }
+        if (!std::isfinite(info.loss)) stop_diverged();
         for (Callback* c : cbs) c->on_batch_end(*this, info);
       }
       pending.clear();
@@ -158,13 +161,16 @@ FitResult Learner::fit(const FitPlan& plan) {
       }
     }
     flush();
+    // A signal ends the fit where it is: no validation, no epoch end; the position stays at the
+    // next batch, where a resumed run continues.
+    if (interrupted()) break;
     start_batch = 0;
     EpochInfo info;
     info.epoch = epoch;
     info.epochs = epochs;
     info.train_loss = seen ? loss_sum / static_cast<double>(seen) : NAN;
     info.valid_loss = info.accuracy = NAN;
-    if (plan.validate && valid_ && !result.stopped_on_nan) {
+    if (plan.validate && valid_ && !state_.diverged) {
       const Metrics m = validate();
       info.valid_loss = m.loss;
       info.accuracy = m.accuracy;
@@ -177,8 +183,10 @@ FitResult Learner::fit(const FitPlan& plan) {
     result.final_valid_loss = info.valid_loss;
     for (Callback* c : cbs) c->on_epoch_end(*this, info);
   }
+  result.stopped_on_nan = state_.diverged;
+  if (interrupted()) result.interrupted_by = interrupt_signal();
   for (Callback* c : cbs) c->on_fit_end(*this);
-  if (plan.validate && result.epochs.empty() && (valid_ || precomputed_)) {  // e.g. resuming a finished run
+  if (plan.validate && result.epochs.empty() && !result.interrupted_by && (valid_ || precomputed_)) {  // e.g. resuming a finished run
     const Metrics m = validate();
     result.final_accuracy = m.accuracy;
     result.final_valid_loss = m.loss;

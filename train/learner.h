@@ -30,6 +30,9 @@ struct LearnerOptions {
   bool quiet = false;             // no progress bars or per-epoch lines
   std::string out_dir;            // when set: log.csv, plots, checkpoints, snapshots go here
   int64_t checkpoint_every = 0;   // also checkpoint every N steps (0: at epoch ends only)
+  // While a fit runs, SIGINT and SIGTERM stop it after the current step (train/interrupt.h)
+  // instead of ending the process. A fit does not start while a signal is pending.
+  bool handle_interrupts = true;
 };
 
 struct EpochRecord {
@@ -41,6 +44,9 @@ struct FitResult {
   std::vector<EpochRecord> epochs;
   double final_accuracy = 0, final_valid_loss = 0;
   bool stopped_on_nan = false;
+  // The signal (SIGINT or SIGTERM, train/interrupt.h) that stopped the fit after a step, or 0;
+  // the usual callbacks then wrote a checkpoint at that step.
+  int interrupted_by = 0;
   std::vector<std::string> snapshots;  // snapshot files written (SGDR with snapshots)
 };
 
@@ -78,6 +84,7 @@ struct FitState {
   std::optional<FitPosition> resume;  // where the next fit starts (set by load_checkpoint)
   int64_t global_step = 0;            // steps taken across fits
   bool stop_requested = false;        // the loop stops after the current step
+  bool diverged = false;              // ... because the loss or the weights became NaN or infinite
 };
 
 // One run of the fit loop. fit(epochs, schedule) is the ordinary one; fit_sgdr adds a
@@ -146,8 +153,11 @@ class Learner {
 
   // ---- checkpoints ----
   // model, optimizer, step, epoch/batch position, the fit's record (its schedule spec and
-  // shape) and RNG state; atomic write.
+  // shape) and RNG state; atomic write, and only of a finite state: a model or optimizer
+  // holding a NaN or an infinity throws, naming it, and leaves an existing file as it was.
   void save_checkpoint(const std::string& path) const;
+  // The first model tensor or optimizer state that holds a NaN or an infinity, if any.
+  std::optional<std::string> non_finite_state() const;
   // Restores a checkpoint, its fit record into state().record; the next fit() with the same
   // arguments continues from it. A fit given a spec checks it against the checkpoint's.
   void load_checkpoint(const std::string& path);
@@ -155,6 +165,9 @@ class Learner {
   // ---- the loop's state ----
   void add_callback(std::shared_ptr<Callback> cb) { callbacks_.push_back(std::move(cb)); }
   void request_stop() { state_.stop_requested = true; }
+  // The same, for a run whose loss or weights became NaN or infinite: the fit reports
+  // FitResult::stopped_on_nan, and no checkpoint is written after it.
+  void stop_diverged() { state_.stop_requested = state_.diverged = true; }
   const FitState& state() const { return state_; }
   void set_state(const FitState& s) { state_ = s; }  // e.g. to put back the state after a trial run
   int64_t total_steps() const { return state_.global_step; }  // steps taken across fits

@@ -136,7 +136,7 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
     plan.validate = false;
     plan.usual_callbacks = false;
     plan.callbacks.push_back(std::make_shared<RangeTestCallback>(o, sw, r));
-    l.fit(plan);
+    r.interrupted_by = l.fit(plan).interrupted_by;
   }
   r.num_it = o.num_it;
   const schedules::LrCurve curve{r.lrs, r.losses, r.smoothed, r.num_it};

@@ -28,6 +28,7 @@ struct LrFindResult {
   // points were recorded.
   std::vector<schedules::NamedSuggestion> suggestions;
   bool diverged = false;
+  int interrupted_by = 0;  // the signal (train/interrupt.h) that cut the sweep short, or 0
   // The suggestion of `rule` (default: the one `--lr auto` takes). Throws std::invalid_argument
   // for an unknown rule, and std::runtime_error when the test gave no suggestions.
   const schedules::Suggestion& suggestion(const std::string& rule = schedules::kDefaultSuggestionRule) const;

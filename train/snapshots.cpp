@@ -11,9 +11,10 @@
 namespace cyclone::train {
 
 void SnapshotCallback::on_batch_end(Learner& l, const BatchInfo& b) {
-  if (b.step >= total_ || !sgdr_->is_cycle_end(b.step)) return;
+  if (b.step >= total_ || !sgdr_->is_cycle_end(b.step) || l.state().diverged) return;
   nn::NamedTensors snap;
   for (auto& [k, v] : l.model().state_dict()) snap.emplace_back(k, v.clone());
+  if (nn::first_non_finite(snap)) return;  // a diverged model is no snapshot; the fit stops at its next loss
   snapshots.push_back(snap);
   if (!out_dir_.empty()) {
     std::filesystem::create_directories(out_dir_);

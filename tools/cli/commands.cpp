@@ -47,6 +47,15 @@ train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a
   return r;
 }
 
+// A range test cut short by SIGINT or SIGTERM: the model is as it was, and nothing trained.
+int range_test_interrupted(const Common& c, const train::LrFindResult& r, json j) {
+  std::printf("interrupted (%s) after %zu of %lld range-test steps; the model is as it was, nothing was trained\n",
+              signal_name(r.interrupted_by).c_str(), r.lrs.size(), static_cast<long long>(r.num_it));
+  j.update({{"interrupted", signal_name(r.interrupted_by)}, {"iterations", r.lrs.size()}});
+  emit_json(c, j);
+  return interrupted_status(r.interrupted_by);
+}
+
 // The logits of the first n validation images in loader order (class order, then file
 // name order for image folders), as rows of floats.
 json first_logits(Session& s, int64_t n) {
@@ -80,6 +89,7 @@ Runner add_lr_find(CLI::App& app) {
   return [c, a] {
     Session s = make_session(*c, true);
     const train::LrFindResult r = run_lr_find(s, *c, *a, schedules::kDefaultSuggestionRule);
+    if (r.interrupted_by) return range_test_interrupted(*c, r, {{"command", "lr-find"}});
     emit_json(*c, {{"command", "lr-find"}, {"iterations", r.lrs.size()}, {"diverged", r.diverged},
                    {"suggestions", suggestions_json(r)}, {"auto_rule", schedules::kDefaultSuggestionRule}, {"csv", c->out + "/lr_find.csv"}, {"plot", c->out + "/lr_find.png"}});
     return 0;
@@ -136,6 +146,7 @@ Runner add_train(CLI::App& app) {
       std::cout << "resuming from " << ckpt << " (lr " << (lr ? json(*lr).dump() : "per group") << ")\n";
     } else if (!given_lr) {
       const train::LrFindResult r = run_lr_find(s, *c, a->find, lr_choice.rule);
+      if (r.interrupted_by) return range_test_interrupted(*c, r, j);
       lr = r.suggestion(lr_choice.rule).lr;
       if (!(*lr > 0) || !std::isfinite(*lr)) throw std::runtime_error("--lr auto: the LR range test gave no usable suggestion");
       std::cout << "using lr " << *lr << " (" << lr_choice.rule << " suggestion)\n";
@@ -150,23 +161,46 @@ Runner add_train(CLI::App& app) {
     }
     const train::FitResult fit = s.learner->fit(epochs, *spec);
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
-    nn::save_weights(*s.model, save);
+    if (fit.interrupted_by) {
+      nn::save_weights(*s.model, save);
+      std::printf("interrupted (%s) at step %lld of %lld: wrote %s and %s (the weights so far)\n"
+                  "continue with: %s\n",
+                  signal_name(fit.interrupted_by).c_str(), static_cast<long long>(s.learner->state().position.step),
+                  static_cast<long long>(s.learner->state().record->total_steps()), ckpt.c_str(), save.c_str(),
+                  resume_command().c_str());
+      j.update({{"interrupted", signal_name(fit.interrupted_by)}, {"checkpoint", ckpt}, {"weights", save},
+                {"resume", resume_command()}});
+      emit_json(*c, j);
+      return interrupted_status(fit.interrupted_by);
+    }
+    if (fit.stopped_on_nan) {  // a diverged model never replaces a good one
+      std::printf("%s not written: the run diverged (lower the lr); %s holds its last good state, if it reached one\n",
+                  save.c_str(), ckpt.c_str());
+    } else {
+      nn::save_weights(*s.model, save);
+    }
     double ips = 0;
     for (auto& e : fit.epochs) ips += e.images_per_second;
     if (!fit.epochs.empty()) ips /= double(fit.epochs.size());
     j.update({{"lr", lr ? json(*lr) : json(nullptr)}, {"schedule", schedules::make_schedule(*spec)->describe()},
               {"epochs", fit.epochs.size()},
               {"final_accuracy", fit.final_accuracy}, {"final_valid_loss", fit.final_valid_loss},
-              {"images_per_second", ips}, {"stopped_on_nan", fit.stopped_on_nan}, {"weights", save},
+              {"images_per_second", ips}, {"stopped_on_nan", fit.stopped_on_nan},
+              {"weights", fit.stopped_on_nan ? json(nullptr) : json(save)},
               {"log", c->out + "/log.csv"},
               {"plots", {c->out + "/loss.png", c->out + "/schedule.png", c->out + "/accuracy.png"}}});
-    if (a->tta) {
+    if (a->tta && !fit.stopped_on_nan) {
       const train::Metrics m = s.learner->validate_tta();
       std::printf("TTA (flip) accuracy %.4f\n", m.accuracy);
       j["tta_accuracy"] = m.accuracy;
     }
-    std::printf("done: accuracy %.4f, valid loss %.4f; logs and plots in %s/ (log.csv, loss.png, schedule.png, accuracy.png)\n",
-                fit.final_accuracy, fit.final_valid_loss, c->out.c_str());
+    if (fit.stopped_on_nan) {
+      std::printf("stopped: the run diverged; logs and plots in %s/ (log.csv, loss.png, schedule.png, accuracy.png)\n",
+                  c->out.c_str());
+    } else {
+      std::printf("done: accuracy %.4f, valid loss %.4f; logs and plots in %s/ (log.csv, loss.png, schedule.png, accuracy.png)\n",
+                  fit.final_accuracy, fit.final_valid_loss, c->out.c_str());
+    }
     emit_json(*c, j);
     return fit.stopped_on_nan ? 3 : 0;
   };

@@ -1,7 +1,9 @@
 // Data SPECs, device choice and Learner construction for the CLI.
 #include "common.h"
 
+#include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -253,6 +255,42 @@ Session make_session(const Common& c, bool need_train) {
   opts.out_dir = c.out;
   s.learner = std::make_unique<train::Learner>(s.model, trainl, valid, opts);
   return s;
+}
+
+namespace {
+std::vector<std::string>& command_line() {
+  static std::vector<std::string> words;
+  return words;
+}
+
+// A word as a POSIX shell reads it back: bare when it is safe, else in single quotes.
+std::string shell_quote(const std::string& w) {
+  const bool safe = !w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                      "0123456789-_=.,/:+@%") == std::string::npos;
+  if (safe) return w;
+  std::string q = "'";
+  for (char ch : w) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+}  // namespace
+
+void set_command_line(int argc, const char* const* argv) {
+  command_line().assign(argv, argv + argc);
+}
+
+std::string resume_command() {
+  std::vector<std::string> words = command_line();
+  if (words.empty()) words = {"cyclone", "train"};
+  if (std::find(words.begin(), words.end(), "--resume") == words.end()) words.push_back("--resume");
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
+  return out;
+}
+
+int interrupted_status(int signal) { return 128 + signal; }
+
+std::string signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal " + std::to_string(signal);
 }
 
 void emit_json(const Common& c, const nlohmann::json& j) {

@@ -78,6 +78,15 @@ struct Session {
 // Loads data and model (and weights), builds loaders and the Learner.
 Session make_session(const Common& c, bool need_train);
 
+// The command line as typed (main records it), for messages such as how to resume a run.
+void set_command_line(int argc, const char* const* argv);
+// That command line, shell-quoted, with --resume added when it is not there.
+std::string resume_command();
+// A phase stopped by SIGINT or SIGTERM (train/interrupt.h): the exit status, 128 + the signal,
+// and the signal's name for messages and JSON.
+int interrupted_status(int signal);
+std::string signal_name(int signal);
+
 // Prints the JSON object as the last line when --json is set.
 void emit_json(const Common& c, const nlohmann::json& j);
 

@@ -65,6 +65,12 @@ Runner add_finetune(CLI::App& app) {
     const auto t0 = std::chrono::steady_clock::now();
     const train::FitResult head = l.fit_one_cycle(a->head_epochs, {a->head_lr});
     const double head_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (head.stopped_on_nan) {
+      std::printf("3. the head's training diverged (lower --head-lr); nothing written\n");
+      j.update({{"stopped_on_nan", true}, {"weights_out", nullptr}});
+      emit_json(*c, j);
+      return 3;
+    }
     std::printf("3. head trained for %lld epoch(s) in %.2fs on cached features: accuracy %.4f\n",
                 static_cast<long long>(a->head_epochs), head_s, head.final_accuracy);
     j["head"] = {{"epochs", a->head_epochs}, {"accuracy", head.final_accuracy}, {"seconds", head_s},
@@ -101,6 +107,12 @@ Runner add_finetune(CLI::App& app) {
     for (size_t i = 0; i < g; ++i) group_lrs.push_back({{"name", groups[i].name}, {"lr", lrs[i]}});
     j["groups"] = group_lrs;
     const train::FitResult fit = l.fit_sgdr(a->cycles, a->cycle_len, a->cycle_mult, lrs, true);
+    if (fit.stopped_on_nan) {  // a diverged model never replaces a good one
+      std::printf("7. SGDR diverged (lower --lr); %s/finetuned.npz not written\n", c->out.c_str());
+      j.update({{"lr", lr}, {"stopped_on_nan", true}, {"snapshots", fit.snapshots}, {"weights_out", nullptr}});
+      emit_json(*c, j);
+      return 3;
+    }
     std::printf("7. SGDR (%lld cycles, cycle_len %.3g, cycle_mult %lld): accuracy %.4f\n",
                 static_cast<long long>(a->cycles), a->cycle_len, static_cast<long long>(a->cycle_mult),
                 fit.final_accuracy);

@@ -5,8 +5,10 @@
 #include <map>
 
 #include "commands.h"
+#include "common.h"
 
 int main(int argc, char** argv) {
+  cyclone::cli::set_command_line(argc, argv);
   CLI::App app{"cyclone: train and fine-tune small CNNs, with learning-rate tooling"};
   app.require_subcommand(1);
   std::map<CLI::App*, cyclone::cli::Runner> runners;
