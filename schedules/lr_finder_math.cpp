@@ -166,8 +166,10 @@ Suggestion suggest_valley(std::span<const double> lrs, std::span<const double> l
   }
   double sections = static_cast<double>(static_cast<int64_t>(max_end) - max_start) / 3;
   int64_t idx = max_start + static_cast<int64_t>(sections) + static_cast<int64_t>(sections / 2);
-  // Python indexing: lrs[-1] is the last point (only reachable for curves of two points).
-  if (idx < 0) idx += static_cast<int64_t>(n);
+  // A valley of two points from index 0 gives idx -1, which fastai reads Python-style as the
+  // last point: the diverged end of a curve that only rises after its second point. Here it is
+  // the valley's end instead (the same point when the curve has just two).
+  if (idx < 0) idx = static_cast<int64_t>(max_end);
   return {lrs[static_cast<size_t>(idx)], static_cast<size_t>(idx)};
 }
 

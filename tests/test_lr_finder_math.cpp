@@ -160,6 +160,10 @@ TEST_CASE("suggest_valley: fastai's longest-valley rule") {
   CHECK(suggest_valley(ten, bumpy).index == 3);  // max_end 7, lds 5, max_start 2
   // A two-point curve: fastai's idx is -1, i.e. Python's last element.
   CHECK(suggest_valley(std::vector<double>{1e-3, 1e-2}, std::vector<double>{2, 1}).index == 1);
+  // A curve that only rises after its second point: the valley is points 0-1 (idx -1, which
+  // fastai reads as the last, diverged point); the suggestion is the valley's end, point 1.
+  const std::vector<double> rising_lrs{1e-4, 1e-3, 1e-2, 1e-1, 1, 10}, rising{2.3, 2.2, 2.4, 3, 9, 1e6};
+  CHECK(suggest_valley(rising_lrs, rising).index == 1);
   CHECK_THROWS_AS((void)suggest_valley(std::vector<double>{1e-3}, std::vector<double>{}),
                   std::invalid_argument);
 }
