@@ -217,7 +217,11 @@ OnnxModel parse_onnx(std::span<const uint8_t> bytes, const std::string& source_n
   try {
     return parse_model(bytes);
   } catch (const std::runtime_error& e) {
-    throw std::runtime_error(source_name + ": " + e.what());
+    // A file that fails at the top level is not ONNX at all (e.g. random bytes, or an .npz);
+    // deeper errors are a damaged or unsupported ONNX file, named by where they are.
+    const std::string what = e.what();
+    if (what.rfind("ModelProto:", 0) == 0) throw std::runtime_error(source_name + ": not an ONNX model file (" + what + ")");
+    throw std::runtime_error(source_name + ": " + what);
   }
 }
 

@@ -24,6 +24,21 @@ std::string LoadReport::str() const {
   return os.str();
 }
 
+std::string LoadReport::summary(size_t names) const {
+  std::string out;
+  auto list = [&](const char* what, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    out += std::string(what) + " (" + std::to_string(v.size()) + ": ";
+    for (size_t i = 0; i < v.size() && i < names; ++i) out += (i ? ", " : "") + v[i];
+    if (v.size() > names) out += ", and " + std::to_string(v.size() - names) + " more";
+    out += "); ";
+  };
+  list("missing keys", missing);
+  list("unexpected keys", unexpected);
+  list("shape mismatches", mismatched);
+  return out + std::to_string(loaded.size()) + " tensors loaded";
+}
+
 void Module::register_parameter(const std::string& name, Tensor* slot) {
   if (slot->defined() && !slot->requires_grad()) slot->requires_grad_(true);
   params_.emplace_back(name, slot);
@@ -166,7 +181,7 @@ LoadReport Module::load_state_dict(const NamedTensors& state, bool strict) {
   for (const auto& [k, v] : state) {
     if (!used.count(k)) rep.unexpected.push_back(k);
   }
-  if (strict && !rep.ok()) throw std::invalid_argument("load_state_dict: the state does not match the model\n" + rep.str());
+  if (strict && !rep.ok()) throw std::invalid_argument("load_state_dict: the state does not match the model: " + rep.summary());
   NoGradGuard no_grad;
   for (auto& [dst, src] : todo) dst.copy_(*src);
   return rep;

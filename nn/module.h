@@ -23,6 +23,9 @@ struct LoadReport {
   std::vector<std::string> loaded;
   bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
   std::string str() const;  // a readable multi-line summary
+  // One line: each list's count and its first `names` names, e.g. "missing keys (75: conv1.weight,
+  // bn1.weight, bn1.bias, and 72 more); 0 tensors loaded".
+  std::string summary(size_t names = 3) const;
 };
 
 class Module {

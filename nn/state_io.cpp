@@ -120,7 +120,7 @@ std::string name_list(const std::vector<std::string>& names, size_t most = 6) {
 std::string onnx_hint(const std::vector<std::string>& ignored) {
   for (const std::string& n : ignored) {
     if (n.rfind("onnx::", 0) == 0) {
-      return "\nhint: initializers named onnx::* come from torch.onnx.export's default training=EVAL, which folds "
+      return "; hint: initializers named onnx::* come from torch.onnx.export's default training=EVAL, which folds "
              "BatchNorm into the convolutions and renames the weights; export with "
              "training=torch.onnx.TrainingMode.PRESERVE (tools/python/convert_weights.py does) or convert to .npz";
     }
