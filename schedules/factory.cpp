@@ -27,7 +27,8 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-int64_t total_steps(const FitShape& f) { return f.epochs * f.steps_per_epoch; }
+// The steps the fit's main schedule spans: all of the fit's but the warm-up's.
+int64_t total_steps(const FitShape& f) { return f.epochs * f.steps_per_epoch - f.warmup_steps; }
 
 Entry onecycle_entry() {
   using O = OneCycleOptions;
@@ -261,11 +262,28 @@ ScheduleSpec parse_schedule_spec(const std::string& text) {
 SchedulePtr parse_schedule(const std::string& text) { return make_schedule(parse_schedule_spec(text)); }
 
 ScheduleSpec spec_for_fit(const std::string& name, const FitShape& fit) {
-  return ScheduleSpec{find_entry(name).for_fit(fit), std::nullopt};
+  if (fit.warmup_steps < 0 || fit.warmup_steps >= fit.epochs * fit.steps_per_epoch) {
+    throw std::invalid_argument("warmup_steps must be in [0, " + std::to_string(fit.epochs * fit.steps_per_epoch) +
+                                "), the fit's steps; got " + std::to_string(fit.warmup_steps));
+  }
+  ScheduleSpec spec{find_entry(name).for_fit(fit), std::nullopt};
+  if (fit.warmup_steps > 0) spec.warmup = WarmupSpec{.steps = fit.warmup_steps};
+  return spec;
 }
 
 void apply_schedule_options(ScheduleSpec& spec, const std::string& text) {
   apply(spec, keys::entry_of(spec), parse_entries(text), false);
+}
+
+ScheduleSpec fit_schedule(const std::string& name, FitShape fit, const std::string& options) {
+  ScheduleSpec spec = spec_for_fit(name, fit);
+  apply_schedule_options(spec, options);
+  const int64_t warmup = spec.warmup ? spec.warmup->steps : 0;
+  if (warmup == fit.warmup_steps) return spec;
+  fit.warmup_steps = warmup;  // the text asked for a warm-up: size the rest of the fit around it
+  spec = spec_for_fit(name, fit);
+  apply_schedule_options(spec, options);
+  return spec;
 }
 
 std::optional<double> fit_lr(const ScheduleSpec& spec) {

@@ -60,11 +60,19 @@ struct FitShape {
   int64_t steps_per_epoch = 1;
   double cycle_len = 1;         // sgdr and clr: the (first) cycle, in epochs
   int64_t cycle_mult = 1;       // sgdr
+  // A linear warm-up over the fit's first steps (0: none). It is part of the fit: the schedule
+  // after it gets the steps that are left, so that it still ends with the training.
+  int64_t warmup_steps = 0;
 };
 ScheduleSpec spec_for_fit(const std::string& name, const FitShape& fit);
 
 // Sets the keys given in "key=value ..." on `spec`, leaving the rest as they are.
 void apply_schedule_options(ScheduleSpec& spec, const std::string& text);
+
+// A fit's schedule from its name, shape and options text: spec_for_fit, then the options,
+// where a warmup_steps in the text is taken into the shape (the warm-up counts towards the
+// fit's steps; see FitShape::warmup_steps).
+ScheduleSpec fit_schedule(const std::string& name, FitShape fit, const std::string& options);
 
 // The peak lr that spec_for_fit set from FitShape::lr: the spec's lr (or max_lr) when it holds
 // one value for all groups; empty when it holds one per group.

@@ -10,6 +10,7 @@
 #include "schedules/one_cycle.h"
 #include "schedules/sgdr.h"
 #include "schedules/spec.h"
+#include "schedules/stored.h"
 #include "test_schedule_kinds.h"
 
 using namespace cyclone::schedules;
@@ -64,4 +65,23 @@ TEST_CASE("spec: options text overrides the fit's values and keeps the rest") {
   CHECK(p->num_groups() == 3);
   CHECK(p->lr(2, 1) == doctest::Approx(1e-4));
   CHECK(p->lr(0, 1) == 0.0);
+}
+
+TEST_CASE("fit_schedule: a warm-up counts towards the fit's steps, so the schedule still ends with it") {
+  const FitShape fit{.lr = 0.1, .epochs = 2, .steps_per_epoch = 50};
+  // onecycle over 100 steps with 10 of warm-up: the one-cycle part spans the other 90.
+  const SchedulePtr s = make_schedule(fit_schedule("onecycle", fit, "warmup_steps=10 warmup_start_factor=0.1"));
+  CHECK(s->total_steps() == 100);
+  check_same_values(*s, *parse_schedule("onecycle max_lr=0.1 total_steps=90 warmup_steps=10 warmup_start_factor=0.1"), 100);
+  CHECK(s->at(99, 0).lr == doctest::Approx(0.1 / 25 / 1e4).epsilon(1e-6));  // annealed at the fit's last step
+  // cosine ends at 0 on the last step, not 10 steps later.
+  const SchedulePtr c = make_schedule(fit_schedule("cosine", fit, "warmup_steps=10"));
+  CHECK(c->total_steps() == 100);
+  CHECK(c->at(100, 0).lr == doctest::Approx(0).epsilon(1e-12));
+  // Without a warm-up it is spec_for_fit with the options applied.
+  ScheduleSpec plain = spec_for_fit("onecycle", fit);
+  apply_schedule_options(plain, "pct_start=0.25");
+  CHECK(same_spec(fit_schedule("onecycle", fit, "pct_start=0.25"), plain));
+  CHECK_THROWS_WITH_AS(fit_schedule("onecycle", fit, "warmup_steps=100"), doctest::Contains("warmup_steps must be in [0, 100)"),
+                       std::invalid_argument);
 }

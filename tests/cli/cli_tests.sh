@@ -85,10 +85,13 @@ else
   fail "eval --precise-bn: $(tail -3 "$WORK/pbn.txt")"
 fi
 rows_before=$(wc -l <"$T/log.csv")
-if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --json >"$WORK/resume.txt" 2>&1 &&
-  grep -q "resuming from" "$WORK/resume.txt" && [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]] &&
+expect_error "--resume with more --epochs of a one-cycle run asks for --replan" "its onecycle schedule is planned for 1 epochs.*--replan" -- \
+  "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume
+if "$CYC" train "${COMMON[@]}" --epochs 2 --lr 0.05 --resume --replan --json >"$WORK/resume.txt" 2>&1 &&
+  grep -q "resuming from" "$WORK/resume.txt" && grep -q "re-planned: onecycle.*over 2 epochs (was 1)" "$WORK/resume.txt" &&
+  [[ $(json_field "$WORK/resume.txt" 'j["epochs"]') == 1 ]] &&
   [[ $(wc -l <"$T/log.csv") -gt $rows_before && $(grep -c '^step,' "$T/log.csv") -eq 1 ]]; then
-  pass "--resume continues from the checkpoint (one more epoch, same log.csv)"
+  pass "--resume --replan continues from the checkpoint over a new plan (one more epoch, same log.csv)"
 else
   fail "--resume: $(tail -3 "$WORK/resume.txt")"
 fi

@@ -8,11 +8,13 @@
 #include <optional>
 
 #include "common.h"
+#include "option_checks.h"
 #include "resume.h"
 #include "autograd/node.h"
 #include "nn/state_io.h"
 #include "schedules/dry_run.h"
 #include "schedules/factory.h"
+#include "schedules/stored.h"
 #include "tensor/allocator.h"
 #include "tensor/threads.h"
 #include "train/lr_finder.h"
@@ -31,9 +33,19 @@ struct LrFindArgs {
 };
 
 void add_lr_find_options(CLI::App& app, LrFindArgs& a) {
-  app.add_option("--start-lr", a.start_lr, "Sweep start")->capture_default_str();
-  app.add_option("--end-lr", a.end_lr, "Sweep end")->capture_default_str();
-  app.add_option("--num-it", a.num_it, "Sweep iterations")->capture_default_str();
+  app.add_option("--start-lr", a.start_lr, "Sweep start")->capture_default_str()->check(number_above(0));
+  app.add_option("--end-lr", a.end_lr, "Sweep end (above --start-lr)")->capture_default_str()->check(number_above(0));
+  app.add_option("--num-it", a.num_it, "Sweep iterations (the suggestions need at least 10)")
+      ->capture_default_str()
+      ->check(whole_at_least(10));
+}
+
+// The sweep's range, before anything runs.
+void check_sweep(const LrFindArgs& a) {
+  if (!(a.end_lr > a.start_lr)) {
+    throw std::invalid_argument("--end-lr " + json(a.end_lr).dump() + " must be above --start-lr " +
+                                json(a.start_lr).dump() + " (the sweep goes up)");
+  }
 }
 
 train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a, const std::string& chosen) {
@@ -45,6 +57,21 @@ train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a
   train::write_lr_find(r, c.out, chosen);
   std::cout << r.summary() << "  wrote " << c.out << "/lr_find.csv and " << c.out << "/lr_find.png\n";
   return r;
+}
+
+// train --resume --replan: the checkpoint's fit record gets the new plan, which the fit then
+// continues from the checkpoint's step; says what changes there.
+void replan_resumed_fit(train::Learner& l, const schedules::ScheduleSpec& spec, int64_t epochs) {
+  train::FitState st = l.state();
+  const int64_t step = st.position.step;
+  const double before = schedules::make_schedule(*st.record->schedule)->at(step, 0).lr;
+  const schedules::SchedulePtr after = schedules::make_schedule(spec);
+  std::printf("re-planned: %s over %lld epochs (was %lld); at step %lld the lr goes from %.3g to %.3g\n",
+              after->describe().c_str(), static_cast<long long>(epochs), static_cast<long long>(st.record->epochs),
+              static_cast<long long>(step), before, after->at(step, 0).lr);
+  st.record->schedule = spec;
+  st.record->epochs = epochs;
+  l.set_state(st);
 }
 
 // A range test cut short by SIGINT or SIGTERM: the model is as it was, and nothing trained.
@@ -87,6 +114,7 @@ Runner add_lr_find(CLI::App& app) {
   add_common(*sub, *c, true);
   add_lr_find_options(*sub, *a);
   return [c, a] {
+    check_sweep(*a);
     Session s = make_session(*c, true);
     const train::LrFindResult r = run_lr_find(s, *c, *a, schedules::kDefaultSuggestionRule);
     if (r.interrupted_by) return range_test_interrupted(*c, r, {{"command", "lr-find"}});
@@ -103,24 +131,31 @@ Runner add_train(CLI::App& app) {
     std::string lr = "auto", schedule = "onecycle", schedule_opts, save;
     double cycle_len = 1;
     int64_t cycle_mult = 1;
-    bool resume = false, tta = false;
+    bool resume = false, replan = false, tta = false;
     LrFindArgs find;
   };
   auto c = std::make_shared<Common>();
   auto a = std::make_shared<Args>();
   add_common(*sub, *c, true);
-  sub->add_option("--epochs", a->epochs, "Epochs")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--epochs", a->epochs, "Epochs")->capture_default_str()->check(whole_at_least(1));
   sub->add_option("--lr", a->lr, lr_option_help("Peak learning rate"))->capture_default_str();
   sub->add_option("--schedule", a->schedule, "onecycle|sgdr|clr|cosine|step|multistep|exp|poly|linear|slanted|const")->capture_default_str();
   sub->add_option("--schedule-opts", a->schedule_opts, "Extra schedule options, e.g. \"pct_start=0.25 preset=fastai\"");
-  sub->add_option("--cycle-len", a->cycle_len, "SGDR/CLR cycle length in epochs (may be fractional)")->capture_default_str();
-  sub->add_option("--cycle-mult", a->cycle_mult, "SGDR cycle length multiplier")->capture_default_str();
+  sub->add_option("--cycle-len", a->cycle_len, "SGDR/CLR cycle length in epochs (may be fractional)")
+      ->capture_default_str()
+      ->check(number_above(0));
+  sub->add_option("--cycle-mult", a->cycle_mult, "SGDR cycle length multiplier")->capture_default_str()->check(whole_at_least(1));
   sub->add_flag("--resume", a->resume, "Continue from OUT/checkpoint.npz, with the schedule and epochs it holds");
+  sub->add_flag("--replan", a->replan,
+                "With --resume: plan the schedule anew from the options given (e.g. more --epochs, another --lr) "
+                "and continue it from the checkpoint's step");
   sub->add_flag("--tta", a->tta, "Also report accuracy with flip test-time augmentation");
   sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
   add_lr_find_options(*sub, a->find);
   return [c, a, sub] {
     const LrChoice lr_choice = parse_lr("--lr", a->lr);
+    check_sweep(a->find);
+    if (!a->resume || a->replan) check_fit_options(*sub);
     const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
     fs::create_directories(c->out);
@@ -129,21 +164,40 @@ Runner add_train(CLI::App& app) {
     int64_t epochs = a->epochs;
     std::optional<schedules::ScheduleSpec> spec;
     json j{{"command", "train"}, {"model", c->model}, {"data", c->data}, {"device", s.device.str()}};
+    std::string schedule_name = a->schedule;
+    if (a->replan && !a->resume) throw std::invalid_argument("--replan: only with --resume");
     if (a->resume) {
       if (!fs::exists(ckpt)) throw std::runtime_error("--resume: " + ckpt + " does not exist");
-      s.learner->load_checkpoint(ckpt);
+      const optim::OptimizerState fresh = s.learner->optimizer().state_dict();
+      try {
+        s.learner->load_checkpoint(ckpt);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("--resume: ") + e.what() +
+                                 " (give the first run's --model, --opt and --groups)");
+      }
       const std::optional<train::FitRecord>& saved = s.learner->state().record;
       if (saved && saved->schedule) {
-        check_resume_options(*sub, ckpt, *saved);
-        spec = *saved->schedule;
-        lr = schedules::fit_lr(*spec);
-        if (!sub->count("--epochs")) epochs = saved->epochs;
+        const bool sets_momentum = schedules::make_schedule(*saved->schedule)->at(0, 0).momentum.has_value();
+        check_resume_optimizer(*sub, ckpt, fresh, s.learner->optimizer().state_dict(), sets_momentum);
+        const std::optional<double> planned_lr = schedules::fit_lr(*saved->schedule);
+        if (a->replan) {  // a new plan from the options, continued from the checkpoint's step
+          if (!sub->count("--schedule")) schedule_name = schedules::schedule_name(*saved->schedule);
+          lr = given_lr ? given_lr : planned_lr;
+          if (!lr) throw std::runtime_error("--replan: " + ckpt + "'s schedule has an lr per group; give --lr");
+        } else {
+          check_resume_options(*sub, ckpt, *saved);
+          check_resume_epochs(*sub, ckpt, *saved, s.learner->state().position.step);
+          spec = *saved->schedule;
+          lr = planned_lr;
+          if (!sub->count("--epochs")) epochs = saved->epochs;
+        }
       } else if (!given_lr) {
         throw std::runtime_error("--resume: " + ckpt + " holds no schedule (it was written before checkpoints kept "
                                  "one, or by a fit given a plain schedule); give the first run's --lr as a number, "
                                  "with its schedule options, to resume it");
       }
-      std::cout << "resuming from " << ckpt << " (lr " << (lr ? json(*lr).dump() : "per group") << ")\n";
+      std::cout << "resuming from " << ckpt << " at step " << s.learner->state().position.step << " (lr "
+                << (lr ? json(*lr).dump() : "per group") << ")\n";
     } else if (!given_lr) {
       const train::LrFindResult r = run_lr_find(s, *c, a->find, lr_choice.rule);
       if (r.interrupted_by) return range_test_interrupted(*c, r, j);
@@ -156,8 +210,8 @@ Runner add_train(CLI::App& app) {
     if (!spec) {  // from the options: the fit's defaults for the schedule, then the options text
       const schedules::FitShape shape{.lr = *lr, .epochs = epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),
                                       .cycle_len = a->cycle_len, .cycle_mult = a->cycle_mult};
-      spec = schedules::spec_for_fit(a->schedule, shape);
-      schedules::apply_schedule_options(*spec, a->schedule_opts);
+      spec = schedules::fit_schedule(schedule_name, shape, a->schedule_opts);
+      if (a->replan) replan_resumed_fit(*s.learner, *spec, epochs);
     }
     const train::FitResult fit = s.learner->fit(epochs, *spec);
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
@@ -218,11 +272,11 @@ Runner add_eval(CLI::App& app) {
   sub->add_option("--dump-logits", *dump_logits,
                   "Also put the logits of the first N images (loader order: class, then file name) "
                   "into the JSON as \"logits\"")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_at_least(0));
   sub->add_option("--precise-bn", *precise_bn,
                   "First re-estimate BatchNorm statistics as the average over N unaugmented training "
                   "batches (0: off; loads the training split)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_at_least(0));
   return [c, tta, dump_logits, precise_bn] {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
@@ -258,7 +312,7 @@ Runner add_schedule(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   sub->add_option("--schedule", a->spec, "\"NAME key=value ...\", e.g. \"sgdr lr=0.1 cycle_len=100 cycle_mult=2\"")->capture_default_str();
-  sub->add_option("--steps", a->steps, "Steps to evaluate")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--steps", a->steps, "Steps to evaluate")->capture_default_str()->check(whole_at_least(1));
   sub->add_option("--out", a->out, "Output folder")->capture_default_str();
   sub->add_flag("--json", a->json, "Print one JSON object as the last line");
   return [a] {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "option_checks.h"
 #include "data/cifar_binary.h"
 #include "data/decode_cache.h"
 #include "data/idx.h"
@@ -37,20 +38,26 @@ void add_common(CLI::App& app, Common& c, bool training) {
   app.add_option("--device", c.device, "cpu | cuda | cuda:N | auto (cuda when a GPU is present)")->capture_default_str();
   app.add_option("--seed", c.seed, "Random seed")->capture_default_str();
   app.add_option("--out", c.out, "Output folder for logs, plots and checkpoints")->capture_default_str();
-  app.add_option("--bs", c.bs, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--bs", c.bs, "Batch size")->capture_default_str()->check(whole_at_least(1));
   app.add_option("--normalize", c.normalize, "auto | cifar10 | imagenet | fashion-mnist | none")->capture_default_str();
-  app.add_option("--limit-train", c.limit_train, "Use N training images spread evenly over the set (0: all)");
-  app.add_option("--limit-valid", c.limit_valid, "Use N validation images spread evenly over the set (0: all)");
-  app.add_option("--threads", c.threads, "CPU threads (0: all cores)");
+  app.add_option("--limit-train", c.limit_train, "Use N training images spread evenly over the set (0: all)")
+      ->check(whole_at_least(0));
+  app.add_option("--limit-valid", c.limit_valid, "Use N validation images spread evenly over the set (0: all)")
+      ->check(whole_at_least(0));
+  app.add_option("--threads", c.threads, "CPU threads (0: all cores)")->check(whole_at_least(0));
   app.add_flag("--json", c.json, "Print one JSON object of the results as the last line");
   app.add_flag("--quiet", c.quiet, "No progress bars");
   if (training) {
     app.add_option("--opt", c.opt, "sgd | adam | adamw")->capture_default_str();
-    app.add_option("--wd", c.wd, "Weight decay")->capture_default_str();
-    app.add_option("--momentum", c.momentum, "SGD momentum / Adam beta1 (schedules may cycle it)")->capture_default_str();
+    app.add_option("--wd", c.wd, "Weight decay")->capture_default_str()->check(number_above(0, true));
+    app.add_option("--momentum", c.momentum,
+                   "SGD momentum / Adam beta1 (not with a schedule that cycles it: onecycle, clr, slanted)")
+        ->capture_default_str()
+        ->check(number_in(0, 1));
     app.add_flag("--nesterov", c.nesterov, "Nesterov momentum (SGD)");
     app.add_option("--label-smoothing", c.label_smoothing, "Label smoothing of the cross-entropy loss, in [0, 1)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(number_in(0, 1));
     app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
   }
 }

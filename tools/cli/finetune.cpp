@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "option_checks.h"
 #include "nn/state_io.h"
 #include "train/lr_finder.h"
 #include "train/precise_bn.h"
@@ -30,22 +31,28 @@ Runner add_finetune(CLI::App& app) {
   auto c = std::make_shared<Common>();
   auto a = std::make_shared<Args>();
   add_common(*sub, *c, true);
-  sub->add_option("--head-epochs", a->head_epochs, "Epochs of head-only training on precomputed activations")->capture_default_str();
-  sub->add_option("--head-lr", a->head_lr, "Peak lr for the head phase (one-cycle)")->capture_default_str();
+  sub->add_option("--head-epochs", a->head_epochs, "Epochs of head-only training on precomputed activations")
+      ->capture_default_str()
+      ->check(whole_at_least(1));
+  sub->add_option("--head-lr", a->head_lr, "Peak lr for the head phase (one-cycle)")->capture_default_str()->check(number_above(0));
   sub->add_option("--groups", c->layer_groups,
                   "Merge the model's layer groups into N (head on its own, body split evenly; 0: keep them)")
       ->capture_default_str();
-  sub->add_option("--ratio", a->ratio, "lr ratio between consecutive layer groups (3-10)")->capture_default_str();
+  sub->add_option("--ratio", a->ratio, "lr ratio between consecutive layer groups (3-10)")
+      ->capture_default_str()
+      ->check(number_above(1, true));
   sub->add_option("--lr", a->lr, lr_option_help("Head-group lr for the SGDR phase"))->capture_default_str();
-  sub->add_option("--cycles", a->cycles, "SGDR cycles")->capture_default_str();
-  sub->add_option("--cycle-len", a->cycle_len, "First cycle length in epochs")->capture_default_str();
-  sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str();
-  sub->add_option("--num-it", a->num_it, "lr_find iterations")->capture_default_str();
+  sub->add_option("--cycles", a->cycles, "SGDR cycles")->capture_default_str()->check(whole_at_least(1));
+  sub->add_option("--cycle-len", a->cycle_len, "First cycle length in epochs")->capture_default_str()->check(number_above(0));
+  sub->add_option("--cycle-mult", a->cycle_mult, "Cycle length multiplier")->capture_default_str()->check(whole_at_least(1));
+  sub->add_option("--num-it", a->num_it, "lr_find iterations (the suggestions need at least 10)")
+      ->capture_default_str()
+      ->check(whole_at_least(10));
   sub->add_option("--precise-bn", a->precise_bn,
                   "Before the final evaluation, re-estimate BatchNorm statistics as the average over N "
                   "training batches, unaugmented (0: off)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_at_least(0));
   return [c, a] {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");

@@ -1,11 +1,18 @@
 // cyclone: the command-line front door (lr-find, train, finetune, eval,
-// schedule, info). Any error becomes one line on stderr and exit status 1.
+// schedule, info). Any error becomes one line on stderr (and a JSON object under --json),
+// with exit status 2 for a bad command line and 1 for anything else.
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "common.h"
+#include "option_checks.h"
 
 int main(int argc, char** argv) {
   cyclone::cli::set_command_line(argc, argv);
@@ -23,18 +30,37 @@ int main(int argc, char** argv) {
   add(cyclone::cli::add_eval);
   add(cyclone::cli::add_schedule);
   add(cyclone::cli::add_info);
+  // Errors are one line on stderr, and with --json also a JSON object as stdout's last line.
+  const bool json = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::strcmp(a, "--json") == 0; }) !=
+                    argv + argc;
+  auto fail = [&](const std::string& message, int status) {
+    std::fprintf(stderr, "cyclone: error: %s\n", message.c_str());
+    if (json) {
+      std::string command;
+      for (auto& [sub, run] : runners) {
+        if (sub->parsed()) command = sub->get_name();
+      }
+      nlohmann::json j{{"error", message}, {"status", status}};
+      j["command"] = command.empty() ? nlohmann::json(nullptr) : nlohmann::json(command);
+      std::printf("%s\n", j.dump().c_str());
+    }
+    return status;
+  };
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(cyclone::cli::parse_error_message(e), 2);
   }
   try {
     for (auto& [sub, run] : runners) {
       if (sub->parsed()) return run();
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cyclone: error: %s\n", e.what());
-    return 1;
+    return fail(e.what(), 1);
   }
   return 0;
 }

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The failures a user of `cyclone` met, one check each: a diverged run, Ctrl-C, SIGTERM and
+# kill -9 lose nothing and resume exactly; a checkpoint evaluates; resume honours or refuses
+# what it is given; options are checked before anything runs, with one-line errors (and a
+# JSON object under --json).
+#   usage: workflow_tests.sh PATH/TO/cyclone WORK_DIR
+set -uo pipefail
+CYC=$1
+WORK=$2
+rm -rf "$WORK" && mkdir -p "$WORK"
+PY=$(command -v /usr/bin/python3 || command -v python3)
+fails=0
+passes=0
+pass() { echo "ok   $1"; passes=$((passes + 1)); }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+
+# expect_error NAME PATTERN -- CMD...: non-zero exit, exactly one stderr line, matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 3
+  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt"
+  local rc=$?
+  local lines
+  lines=$(wc -l <"$WORK/err.txt")
+  if [[ $rc -ne 0 && $lines -eq 1 ]] && grep -q -- "$pattern" "$WORK/err.txt"; then
+    pass "$name"
+  else
+    fail "$name (rc=$rc, $lines stderr lines: $(head -c 300 "$WORK/err.txt"))"
+  fi
+}
+json_field() { tail -n 1 "$1" | "$PY" -c "import json,sys; j=json.loads(sys.stdin.read()); print($2)"; }
+# The number of batch rows (rows with an lr) in a log.csv, and whether their steps are 0, 1, 2, ...
+batch_rows() { "$PY" -c "
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['lr'] != 'nan']
+steps = [int(float(r['step'])) for r in rows]
+print(len(rows), steps == list(range(len(steps))))" "$1"; }
+# wait_rows LOG N PID: waits until LOG has at least N lines (or the process ended).
+wait_rows() {
+  for _ in $(seq 1 600); do
+    [[ -f $1 && $(wc -l <"$1") -ge $2 ]] && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# 64 batches per epoch, 6 epochs: long enough to be interrupted in the middle.
+RUN=(--data synthetic --model smallcnn --limit-train 2048 --limit-valid 64 --bs 32 --quiet --seed 3 --lr 0.05 --epochs 6)
+"$CYC" train "${RUN[@]}" --out "$WORK/full" >/dev/null 2>&1
+
+# ---- a diverged run leaves the folder's good model and checkpoint as they were ----
+SMALL=(--data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --quiet --seed 3)
+"$CYC" train "${SMALL[@]}" --out "$WORK/nan" --lr 0.05 --epochs 1 >/dev/null 2>&1
+cp "$WORK/nan/model.npz" "$WORK/good_model.npz"
+cp "$WORK/nan/checkpoint.npz" "$WORK/good_checkpoint.npz"
+"$CYC" train "${SMALL[@]}" --out "$WORK/nan" --lr 1e9 --schedule const --epochs 2 --json >"$WORK/nan.txt" 2>"$WORK/nan.err"
+rc=$?
+if [[ $rc -eq 3 ]] && cmp -s "$WORK/nan/model.npz" "$WORK/good_model.npz" &&
+  cmp -s "$WORK/nan/checkpoint.npz" "$WORK/good_checkpoint.npz" && grep -q "model.npz not written: the run diverged" "$WORK/nan.txt" &&
+  [[ $(json_field "$WORK/nan.txt" 'j["weights"]') == None && $(json_field "$WORK/nan.txt" 'j["stopped_on_nan"]') == True ]]; then
+  pass "a run that diverges exits 3 and keeps the earlier model.npz and checkpoint byte for byte"
+else
+  fail "diverged run (rc=$rc): $(tail -2 "$WORK/nan.txt") $(tail -1 "$WORK/nan.err")"
+fi
+
+# ---- Ctrl-C finishes the step, writes a checkpoint, says how to resume; resuming ends where an uninterrupted run does ----
+for sig in INT TERM; do
+  D="$WORK/sig$sig"
+  "$CYC" train "${RUN[@]}" --out "$D" >"$D.txt" 2>"$D.err" &
+  pid=$!
+  wait_rows "$D/log.csv" 100 $pid
+  kill -$sig $pid
+  wait $pid
+  rc=$?
+  want=$([[ $sig == INT ]] && echo 130 || echo 143)
+  resume=$(sed -n 's/^continue with: //p' "$D.txt")
+  if [[ $rc -eq $want && -s "$D/checkpoint.npz" && -s "$D/model.npz" && $resume == *"--resume"* ]] &&
+    grep -q "^interrupted (SIG$sig) at step" "$D.txt"; then
+    pass "SIG$sig stops the run with status $rc, a checkpoint, model.npz and the command that resumes it"
+  else
+    fail "SIG$sig (rc=$rc): $(cat "$D.txt" "$D.err" | head -c 400)"
+  fi
+  if eval "$resume" >"$D.resumed.txt" 2>&1 && cmp -s "$D/model.npz" "$WORK/full/model.npz" &&
+    [[ $(batch_rows "$D/log.csv") == "384 True" ]]; then
+    pass "the printed resume command ends SIG$sig's run with the uninterrupted run's weights, and a log without repeats"
+  else
+    fail "resume after SIG$sig: $(tail -2 "$D.resumed.txt") log: $(batch_rows "$D/log.csv")"
+  fi
+done
+
+# ---- kill -9 after a checkpoint: the rows logged after it are dropped on resume ----
+D="$WORK/kill"
+"$CYC" train "${RUN[@]}" --out "$D" >/dev/null 2>&1 &
+pid=$!
+wait_rows "$D/log.csv" 100 $pid  # past the first epoch's checkpoint (row 66), mid-way through the second
+kill -9 $pid
+wait $pid 2>/dev/null
+before=$(batch_rows "$D/log.csv")
+"$CYC" train "${RUN[@]}" --out "$D" --resume >"$D.txt" 2>&1
+if cmp -s "$D/model.npz" "$WORK/full/model.npz" && [[ $(batch_rows "$D/log.csv") == "384 True" ]]; then
+  pass "a run killed with -9 resumes from its last checkpoint to the same weights; log.csv has each step once (was: $before)"
+else
+  fail "resume after kill -9: $(tail -2 "$D.txt"); log: $(batch_rows "$D/log.csv")"
+fi
+
+# ---- a checkpoint evaluates as weights ----
+"$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/full/checkpoint.npz" --quiet --json >"$WORK/ev_ckpt.txt" 2>&1
+"$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/full/model.npz" --quiet --json >"$WORK/ev_model.txt" 2>&1
+if [[ $(json_field "$WORK/ev_ckpt.txt" 'j["mean_loss"]') == $(json_field "$WORK/ev_model.txt" 'j["mean_loss"]') ]]; then
+  pass "eval --weights checkpoint.npz reads its model and scores as model.npz does"
+else
+  fail "eval of a checkpoint: $(tail -1 "$WORK/ev_ckpt.txt")"
+fi
+
+# ---- resume: what is given is honoured or refused with a reason ----
+R=("${SMALL[@]}" --out "$WORK/re")
+"$CYC" train "${R[@]}" --lr 0.05 --epochs 1 >/dev/null 2>&1
+expect_error "resume with other --epochs of a one-cycle run names --replan" "planned for 1 epochs.*add --replan" -- \
+  "$CYC" train "${R[@]}" --epochs 3 --resume
+expect_error "resume with another --wd" "--wd 0.01 disagrees with .*its optimizer has weight_decay=0.0005" -- \
+  "$CYC" train "${R[@]}" --wd 0.01 --resume
+expect_error "resume with another --opt" "give the first run's --model, --opt and --groups" -- \
+  "$CYC" train "${R[@]}" --opt adam --resume
+expect_error "--momentum under one-cycle on resume" "sets the momentum itself" -- "$CYC" train "${R[@]}" --momentum 0.8 --resume
+"$CYC" train "${R[@]}" --epochs 3 --resume --replan >"$WORK/replan.txt" 2>&1
+if grep -q "re-planned: onecycle.* over 3 epochs (was 1); at step 8 the lr goes from 2e-07 to" "$WORK/replan.txt" &&
+  [[ $(batch_rows "$WORK/re/log.csv") == "24 True" ]]; then
+  pass "--resume --replan plans anew over the new epochs, says what changes at the step, and continues the log"
+else
+  fail "--replan: $(head -3 "$WORK/replan.txt")"
+fi
+expect_error "--replan needs --resume" "--replan: only with --resume" -- "$CYC" train "${SMALL[@]}" --out "$WORK/x" --replan
+
+# ---- a warm-up is part of the fit: the one-cycle after it still anneals by the last step ----
+"$CYC" train "${SMALL[@]}" --out "$WORK/warm" --lr 0.1 --epochs 2 --schedule-opts "warmup_steps=4" --json >"$WORK/warm.txt" 2>&1
+last_lr=$("$PY" -c "
+import csv, sys
+print([float(r['lr']) for r in csv.DictReader(open(sys.argv[1])) if r['lr'] != 'nan'][-1])" "$WORK/warm/log.csv" 2>/dev/null)
+if [[ $(json_field "$WORK/warm.txt" 'j["schedule"]') == *"total_steps=12,"* ]] &&
+  "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1e-5 else 1)" "$last_lr"; then
+  pass "with 4 warm-up steps of 16, one-cycle spans the other 12 and ends annealed (last lr $last_lr)"
+else
+  fail "warm-up: $(tail -1 "$WORK/warm.txt"), last lr $last_lr"
+fi
+
+# ---- options are checked before anything runs ----
+Q=(--data synthetic --limit-train 64 --limit-valid 32 --quiet --out "$WORK/x")
+expect_error "--epochs 0" "--epochs: expected a whole number >= 1, got '0'" -- "$CYC" train "${Q[@]}" --epochs 0
+expect_error "a repeated option" "--epochs given 2 times; give it once" -- "$CYC" train "${Q[@]}" --epochs 2 --epochs 3
+expect_error "--limit-train -5" "--limit-train: expected a whole number >= 0, got '-5'" -- "$CYC" train "${Q[@]}" --limit-train -5
+expect_error "--threads -3" "--threads: expected a whole number >= 0" -- "$CYC" train "${Q[@]}" --threads -3
+expect_error "--cycle-len -1" "--cycle-len: expected a number > 0" -- "$CYC" train "${Q[@]}" --schedule sgdr --cycle-len -1
+expect_error "--momentum 1.5" "--momentum: expected a number in \[0, 1)" -- "$CYC" train "${Q[@]}" --momentum 1.5
+expect_error "--momentum under one-cycle" "the onecycle schedule sets the momentum itself" -- "$CYC" train "${Q[@]}" --momentum 0.8
+expect_error "--cycle-len where the schedule has no cycles" "the onecycle schedule has no cycles" -- "$CYC" train "${Q[@]}" --cycle-len 2
+expect_error "--schedule-opts max_lr against --lr" "--schedule-opts max_lr=0.5 sets the peak lr, which --lr sets" -- \
+  "$CYC" train "${Q[@]}" --lr 0.1 --schedule-opts max_lr=0.5
+expect_error "bad --schedule-opts fail before the range test" "pct_start must be in (0, 1)" -- \
+  "$CYC" train "${Q[@]}" --schedule-opts pct_start=2
+expect_error "lr-find --num-it 3" "--num-it: expected a whole number >= 10" -- "$CYC" lr-find "${Q[@]}" --num-it 3
+expect_error "a sweep that goes down" "--end-lr 0.001 must be above --start-lr" -- "$CYC" lr-find "${Q[@]}" --start-lr 1 --end-lr 1e-3
+expect_error "an unknown option" "unknown option or argument '--bogus'" -- "$CYC" train "${Q[@]}" --bogus
+"$CYC" train "${Q[@]}" --epochs 0 --json >"$WORK/json_err.txt" 2>/dev/null
+rc=$?
+if [[ $rc -eq 2 && $(json_field "$WORK/json_err.txt" 'j["error"]') == *"--epochs"* && $(json_field "$WORK/json_err.txt" 'j["command"]') == train ]]; then
+  pass "under --json an error is a JSON object too"
+else
+  fail "--json error (rc=$rc): $(cat "$WORK/json_err.txt")"
+fi
+
+# ---- files that are not what they claim ----
+head -c 3000 /dev/urandom >"$WORK/random.onnx"
+expect_error "random bytes as .onnx" "random.onnx: not an ONNX model file" -- "$CYC" eval --data synthetic --model "$WORK/random.onnx"
+expect_error "weights of another architecture, in one line" "missing keys (.*, and .* more)" -- \
+  "$CYC" eval --data synthetic --model resnet9 --weights "$WORK/full/model.npz"
+
+echo "workflow tests: $passes passed, $fails failed"
+[[ $fails -eq 0 ]]
