@@ -85,6 +85,7 @@
 #include "train/interrupt.h"
 #include "train/learner.h"
 #include "train/learner_snapshot.h"
+#include "train/monitor_callbacks.h"
 #include "train/lr_finder.h"
 #include "train/param_groups.h"
 #include "train/precise_bn.h"

@@ -135,6 +135,9 @@ FitResult Learner::fit(const FitPlan& plan) {
         info.lr = opt_->lr(opt_->num_groups() - 1);
         info.momentum = opt_->momentum(opt_->num_groups() - 1);
         for (Callback* c : cbs) c->on_batch_begin(*this, info);
+        // As the step uses them: a callback may change them (e.g. ReduceLrOnPlateau).
+        info.lr = opt_->lr(opt_->num_groups() - 1);
+        info.momentum = opt_->momentum(opt_->num_groups() - 1);
       });
       pending.emplace_back(info, loss);
       images += x.size(0);

@@ -144,6 +144,19 @@ else
   fail "warm-up: $(tail -1 "$WORK/warm.txt"), last lr $last_lr"
 fi
 
+# ---- --early-stop ends the run after an epoch without progress; --keep-best saves the best epoch ----
+"$CYC" train "${SMALL[@]}" --out "$WORK/best" --lr 0.05 --schedule const --epochs 8 --early-stop 1 --monitor accuracy \
+  --keep-best --json >"$WORK/best.txt" 2>&1
+ran=$(json_field "$WORK/best.txt" 'j["epochs"]')
+kept=$(json_field "$WORK/best.txt" 'j.get("kept_epoch")')
+"$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/best/model.npz" --quiet --json >"$WORK/best_ev.txt" 2>&1
+if [[ $ran -lt 8 && $kept == $((ran - 1)) ]] && grep -q "^kept epoch $kept's weights, the best by accuracy" "$WORK/best.txt" &&
+  [[ $(json_field "$WORK/best_ev.txt" 'j["top1"]') == $(json_field "$WORK/best.txt" 'j["final_accuracy"]') ]]; then
+  pass "--early-stop 1 stopped after $ran epochs; --keep-best saved epoch $kept's weights, which eval scores as reported"
+else
+  fail "--early-stop/--keep-best: ran $ran, kept $kept: $(tail -2 "$WORK/best.txt" | head -c 300)"
+fi
+
 # ---- options are checked before anything runs ----
 Q=(--data synthetic --limit-train 64 --limit-valid 32 --quiet --out "$WORK/x")
 expect_error "--epochs 0" "--epochs: expected a whole number >= 1, got '0'" -- "$CYC" train "${Q[@]}" --epochs 0

@@ -152,12 +152,14 @@ Runner add_train(CLI::App& app) {
   sub->add_flag("--tta", a->tta, "Also report accuracy with flip test-time augmentation");
   sub->add_option("--save", a->save, "Where to save the final weights (default OUT/model.npz)");
   add_lr_find_options(*sub, a->find);
+  add_tracker_options(*sub, *c, false);
   return [c, a, sub] {
     const LrChoice lr_choice = parse_lr("--lr", a->lr);
     check_sweep(a->find);
     if (!a->resume || a->replan) check_fit_options(*sub);
     const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
+    const std::shared_ptr<train::SaveBestModel> best = add_trackers(*s.learner, *c);
     fs::create_directories(c->out);
     const std::string ckpt = c->out + "/checkpoint.npz";
     std::optional<double> lr = given_lr;
@@ -213,7 +215,14 @@ Runner add_train(CLI::App& app) {
       spec = schedules::fit_schedule(schedule_name, shape, a->schedule_opts);
       if (a->replan) replan_resumed_fit(*s.learner, *spec, epochs);
     }
-    const train::FitResult fit = s.learner->fit(epochs, *spec);
+    train::FitResult fit = s.learner->fit(epochs, *spec);
+    if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
+      std::printf("%s\n", kept.c_str());
+      for (const train::EpochRecord& e : fit.epochs) {
+        if (e.epoch == *best->best_epoch()) fit.final_accuracy = e.accuracy, fit.final_valid_loss = e.valid_loss;
+      }
+      j["kept_epoch"] = *best->best_epoch() + 1;
+    }
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
     if (fit.interrupted_by) {
       nn::save_weights(*s.model, save);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -60,6 +61,51 @@ void add_common(CLI::App& app, Common& c, bool training) {
         ->check(number_in(0, 1));
     app.add_flag("!--no-augment", c.augment, "Disable training augmentation (crop + flip)");
   }
+}
+
+void add_tracker_options(CLI::App& app, Common& c, bool keep_best_by_default) {
+  app.add_option("--monitor", c.monitor, "What --keep-best, --early-stop and --plateau watch: valid_loss | accuracy | train_loss")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"valid_loss", "accuracy", "train_loss"}));
+  c.keep_best = keep_best_by_default;
+  if (keep_best_by_default) {
+    app.add_flag("!--keep-last", c.keep_best, "End with the last epoch's weights, not the best epoch's by --monitor");
+  } else {
+    app.add_flag("--keep-best", c.keep_best, "End with the best epoch's weights by --monitor, not the last epoch's");
+  }
+  app.add_option("--early-stop", c.early_stop, "Stop after N epochs without --monitor improving (0: off)")
+      ->capture_default_str()
+      ->check(whole_at_least(0));
+  app.add_option("--plateau", c.plateau, "Divide the lr by --plateau-factor after N epochs without --monitor improving (0: off)")
+      ->capture_default_str()
+      ->check(whole_at_least(0));
+  app.add_option("--plateau-factor", c.plateau_factor, "What --plateau divides the lr by")
+      ->capture_default_str()
+      ->check(number_above(1));
+}
+
+std::shared_ptr<train::SaveBestModel> add_trackers(train::Learner& learner, const Common& c) {
+  const train::Monitor m = train::parse_monitor(c.monitor);
+  if (c.early_stop > 0) learner.add_callback(std::make_shared<train::EarlyStopping>(m, c.early_stop));
+  if (c.plateau > 0) learner.add_callback(std::make_shared<train::ReduceLrOnPlateau>(m, c.plateau, c.plateau_factor));
+  if (!c.keep_best) return nullptr;
+  auto best = std::make_shared<train::SaveBestModel>(m);
+  learner.add_callback(best);  // last: it puts the best weights back once the others are done
+  return best;
+}
+
+std::string kept_epoch_text(const train::SaveBestModel* best, const train::FitResult& fit) {
+  if (!best || !best->best_epoch() || fit.epochs.empty()) return "";
+  const int64_t e = *best->best_epoch();
+  if (e == fit.epochs.back().epoch) return "";
+  for (const train::EpochRecord& r : fit.epochs) {
+    if (r.epoch != e) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "kept epoch %lld's weights, the best by %s (valid_loss %.4f, accuracy %.4f)",
+                  static_cast<long long>(e + 1), train::monitor_name(best->monitor()).c_str(), r.valid_loss, r.accuracy);
+    return text;
+  }
+  return "";
 }
 
 LrChoice parse_lr(const std::string& option, const std::string& text) {

@@ -13,6 +13,7 @@
 #include "nn/models/model.h"
 #include "train/learner.h"
 #include "train/lr_finder.h"
+#include "train/monitor_callbacks.h"
 
 namespace cyclone::cli {
 
@@ -36,9 +37,23 @@ struct Common {
   double label_smoothing = 0.0;
   int64_t layer_groups = 0;  // finetune --groups: merge the model's layer groups into this many
   bool nesterov = false;
+  // Tracker callbacks (train/monitor_callbacks.h), watching `monitor` at every epoch end.
+  std::string monitor = "valid_loss";
+  bool keep_best = false;     // the model ends with the best epoch's weights
+  int64_t early_stop = 0;     // patience in epochs (0: off)
+  int64_t plateau = 0;        // ReduceLROnPlateau's patience in epochs (0: off)
+  double plateau_factor = 10;
 };
 
 void add_common(CLI::App& app, Common& c, bool training);
+// --monitor, --keep-best (or, where keeping the best is the default, --keep-last), --early-stop,
+// --plateau and --plateau-factor.
+void add_tracker_options(CLI::App& app, Common& c, bool keep_best_by_default);
+// Adds the tracker callbacks the options ask for to the session's Learner; the SaveBestModel,
+// when --keep-best, is returned so that the caller can say which epoch it kept.
+std::shared_ptr<train::SaveBestModel> add_trackers(train::Learner& learner, const Common& c);
+// "kept epoch 3 of 5 (valid_loss 0.4123, accuracy 0.8160)", or empty when the last epoch is kept.
+std::string kept_epoch_text(const train::SaveBestModel* best, const train::FitResult& fit);
 
 // An "lr: a number, 'auto' or 'auto=RULE'" option such as --lr: a positive finite number, or
 // empty with the suggestion rule the range test's answer is taken from ('auto' alone: the

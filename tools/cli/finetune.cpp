@@ -53,6 +53,7 @@ Runner add_finetune(CLI::App& app) {
                   "training batches, unaugmented (0: off)")
       ->capture_default_str()
       ->check(whole_at_least(0));
+  add_tracker_options(*sub, *c, true);
   return [c, a] {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
@@ -61,6 +62,7 @@ Runner add_finetune(CLI::App& app) {
     const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
+    const std::shared_ptr<train::SaveBestModel> best = add_trackers(l, *c);
     json j{{"command", "finetune"}, {"model", c->model}, {"weights", c->weights}, {"device", s.device.str()}};
     const train::Metrics start = l.validate();
     std::printf("1. loaded %s: accuracy %.4f, loss %.4f\n", c->weights.c_str(), start.accuracy, start.loss);
@@ -126,6 +128,13 @@ Runner add_finetune(CLI::App& app) {
     json epochs = json::array();
     for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
     double single = fit.final_accuracy;
+    if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
+      std::printf("   %s\n", kept.c_str());
+      for (const train::EpochRecord& e : fit.epochs) {
+        if (e.epoch == *best->best_epoch()) single = e.accuracy;
+      }
+      j["kept_epoch"] = *best->best_epoch() + 1;
+    }
     if (a->precise_bn > 0) {
       train::PreciseBnOptions po;
       po.batches = a->precise_bn;
