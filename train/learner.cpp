@@ -113,24 +113,34 @@ FitResult Learner::fit_one_cycle(int64_t epochs, std::vector<double> max_lr, dou
 FitResult Learner::fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
                             bool snapshots) {
   if (n_cycles < 1) throw std::invalid_argument("fit_sgdr: n_cycles must be >= 1");
-  const int64_t per_epoch = steps_per_epoch();
   schedules::SgdrSpec o;
   o.lr = lrs.size() == 1 ? schedules::PerGroup(lrs[0]) : schedules::PerGroup(lrs);
   o.cycle_len = cycle_len;
-  o.steps_per_epoch = per_epoch;
+  o.steps_per_epoch = steps_per_epoch();
   o.cycle_mult = cycle_mult;
   o.num_cycles = n_cycles;
   o.num_groups = lrs.size() == 1 ? opt_->num_groups() : 0;
+  return fit_cycles(schedules::ScheduleSpec{o}, snapshots);
+}
+
+FitResult Learner::fit_cycles(const schedules::ScheduleSpec& spec, bool snapshots) {
+  const auto* sgdr_spec = std::get_if<schedules::SgdrSpec>(&spec.kind);
+  if (!sgdr_spec || !sgdr_spec->num_cycles) {
+    throw std::invalid_argument("fit_cycles: the spec must be an sgdr schedule with num_cycles set");
+  }
+  const int64_t per_epoch = steps_per_epoch();
   FitPlan plan;
-  plan.spec = schedules::ScheduleSpec{o};
+  plan.spec = spec;
   // The fit builds the schedule from the spec; this copy measures it for the step limit and the snapshots.
-  const auto sgdr = std::dynamic_pointer_cast<const schedules::SGDR>(schedules::make_schedule(*plan.spec));
-  const int64_t total = sgdr->steps_for_cycles(n_cycles);
+  // The cycles without the warm-up (which shifts them by its steps).
+  const auto sgdr = std::dynamic_pointer_cast<const schedules::SGDR>(schedules::make_schedule({spec.kind, std::nullopt}));
+  const int64_t warmup = spec.warmup ? spec.warmup->steps : 0;
+  const int64_t total = warmup + sgdr->steps_for_cycles(*sgdr_spec->num_cycles);
   plan.epochs = (total + per_epoch - 1) / per_epoch;
   plan.max_steps = total;  // the last epoch may end mid-way, at the end of the last cycle
   std::shared_ptr<SnapshotCallback> snap;
   if (snapshots) {
-    snap = std::make_shared<SnapshotCallback>(sgdr, total, opts_.out_dir);
+    snap = std::make_shared<SnapshotCallback>(sgdr, warmup, total, opts_.out_dir);
     plan.callbacks.push_back(snap);
     snapshots_.clear();
   }

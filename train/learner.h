@@ -122,6 +122,10 @@ class Learner {
   // snapshots, the weights at the end of every cycle are kept (and saved to out_dir).
   FitResult fit_sgdr(int64_t n_cycles, double cycle_len, int64_t cycle_mult, std::vector<double> lrs,
                      bool snapshots = false);
+  // The same for any sgdr spec with num_cycles set (e.g. with eta_min or a warm-up): the fit
+  // ends at the end of its last cycle. Its checkpoints keep the spec, so a resumed run calls
+  // fit_cycles with it again.
+  FitResult fit_cycles(const schedules::ScheduleSpec& sgdr_spec, bool snapshots = false);
   // Batches per epoch (over the cached features when precomputed).
   int64_t steps_per_epoch() const;
 
@@ -132,6 +136,9 @@ class Learner {
   Tensor predict_probs(bool tta = false);
   // Accuracy of the average softmax of the last m snapshots (m <= snapshots kept).
   Metrics evaluate_ensemble(int64_t m);
+  // The same for any states of the model (e.g. snapshot files), optionally with flip TTA;
+  // the model's own state is put back after.
+  Metrics evaluate_states(const std::vector<nn::NamedTensors>& states, bool tta = false);
   const std::vector<nn::NamedTensors>& snapshots() const { return snapshots_; }
 
   // ---- layer groups ----

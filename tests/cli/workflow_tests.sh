@@ -157,6 +157,47 @@ else
   fail "--early-stop/--keep-best: ran $ran, kept $kept: $(tail -2 "$WORK/best.txt" | head -c 300)"
 fi
 
+# ---- SGDR by cycles: a snapshot per cycle, named by cycle, also across an interrupt ----
+CY=("${SMALL[@]}" --lr 0.05 --schedule sgdr --cycles 3 --cycle-mult 2)
+"$CYC" train "${CY[@]}" --out "$WORK/cyc" --json >"$WORK/cyc.txt" 2>&1
+if [[ $(json_field "$WORK/cyc.txt" 'j["epochs"]') == 7 && -s "$WORK/cyc/snapshot_1.npz" && -s "$WORK/cyc/snapshot_3.npz" ]] &&
+  grep -q "^snapshots (one per SGDR cycle): .*snapshot_1.npz .*snapshot_2.npz .*snapshot_3.npz" "$WORK/cyc.txt"; then
+  pass "train --schedule sgdr --cycles 3 --cycle-mult 2 runs 7 epochs and saves snapshot_1..3.npz"
+else
+  fail "train --cycles: $(tail -2 "$WORK/cyc.txt" | head -c 300)"
+fi
+D="$WORK/cyc_cut"
+CYL=(--data synthetic --model smallcnn --limit-train 2048 --limit-valid 64 --bs 32 --quiet --seed 3 --lr 0.05 --schedule sgdr
+  --cycles 3 --cycle-mult 2)
+"$CYC" train "${CYL[@]}" --out "$D" >"$D.txt" 2>&1 &
+pid=$!
+wait_rows "$D/log.csv" 150 $pid  # in the second cycle (epochs 2-3, steps 64-191)
+kill -INT $pid
+wait $pid
+"$CYC" train "${CYL[@]}" --out "$D" --resume >"$D.resumed.txt" 2>&1
+"$CYC" train "${CYL[@]}" --out "$WORK/cyc_full" >/dev/null 2>&1
+if cmp -s "$D/snapshot_3.npz" "$WORK/cyc_full/snapshot_3.npz" && cmp -s "$D/snapshot_2.npz" "$WORK/cyc_full/snapshot_2.npz" &&
+  cmp -s "$D/model.npz" "$WORK/cyc_full/model.npz"; then
+  pass "an SGDR run by cycles, interrupted in its second cycle and resumed, writes the uninterrupted run's snapshots"
+else
+  fail "SGDR cycles across an interrupt: $(tail -2 "$D.resumed.txt")"
+fi
+expect_error "SGDR set by epochs that end mid-cycle" "--epochs 2 ends SGDR in the middle of a cycle.*after epochs 1, 3, 7" -- \
+  "$CYC" train "${SMALL[@]}" --out "$WORK/x" --lr 0.05 --schedule sgdr --cycle-mult 2 --epochs 2
+expect_error "--cycles without sgdr" "--cycles 2: only with --schedule sgdr" -- "$CYC" train "${SMALL[@]}" --out "$WORK/x" --cycles 2
+EV=(eval --data synthetic --model smallcnn --limit-valid 64 --quiet --json)
+"$CYC" "${EV[@]}" --weights "$WORK/cyc/snapshot_2.npz,$WORK/cyc/snapshot_3.npz" >"$WORK/ens.txt" 2>&1
+"$CYC" "${EV[@]}" --weights "$WORK/cyc/snapshot_3.npz,$WORK/cyc/snapshot_3.npz" >"$WORK/ens_same.txt" 2>&1
+"$CYC" "${EV[@]}" --weights "$WORK/cyc/snapshot_3.npz" >"$WORK/ens_one.txt" 2>&1
+if [[ $(json_field "$WORK/ens.txt" 'len(j["weights"])') == 2 ]] &&
+  [[ $(json_field "$WORK/ens_same.txt" 'j["top1"]') == $(json_field "$WORK/ens_one.txt" 'j["top1"]') ]] &&
+  "$PY" -c "import sys; sys.exit(0 if abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-4 else 1)" \
+    "$(json_field "$WORK/ens_same.txt" 'j["mean_loss"]')" "$(json_field "$WORK/ens_one.txt" 'j["mean_loss"]')"; then
+  pass "eval --weights a.npz,b.npz scores an ensemble; a model twice scores as the model"
+else
+  fail "eval ensemble: $(tail -1 "$WORK/ens.txt") / $(tail -1 "$WORK/ens_same.txt") / $(tail -1 "$WORK/ens_one.txt")"
+fi
+
 # ---- options are checked before anything runs ----
 Q=(--data synthetic --limit-train 64 --limit-valid 32 --quiet --out "$WORK/x")
 expect_error "--epochs 0" "--epochs: expected a whole number >= 1, got '0'" -- "$CYC" train "${Q[@]}" --epochs 0

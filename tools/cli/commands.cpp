@@ -14,6 +14,7 @@
 #include "nn/state_io.h"
 #include "schedules/dry_run.h"
 #include "schedules/factory.h"
+#include "schedules/sgdr.h"
 #include "schedules/stored.h"
 #include "tensor/allocator.h"
 #include "tensor/threads.h"
@@ -57,6 +58,59 @@ train::LrFindResult run_lr_find(Session& s, const Common& c, const LrFindArgs& a
   train::write_lr_find(r, c.out, chosen);
   std::cout << r.summary() << "  wrote " << c.out << "/lr_find.csv and " << c.out << "/lr_find.png\n";
   return r;
+}
+
+// eval --weights a.npz,b.npz,...: the average softmax of every member's outputs.
+int eval_ensemble(Common c, const std::vector<std::string>& members, bool tta) {
+  const std::string list = c.weights;
+  c.weights = members.front();
+  Session s = make_session(c, false);
+  std::vector<nn::NamedTensors> states;
+  for (const std::string& path : members) {
+    if (path.empty()) throw std::invalid_argument("--weights " + list + ": an empty name in the list");
+    nn::load_weights(*s.model, path);
+    nn::NamedTensors state;
+    for (auto& [k, v] : s.model->state_dict()) state.emplace_back(k, v.clone());
+    states.push_back(std::move(state));
+  }
+  const train::Metrics m = s.learner->evaluate_states(states, tta);
+  std::printf("ensemble of %zu: top-1 %.4f (%lld/%lld correct), mean loss %.4f%s\n", members.size(), m.accuracy,
+              static_cast<long long>(m.correct), static_cast<long long>(m.count), m.loss, tta ? " (with flip TTA)" : "");
+  emit_json(c, {{"command", "eval"}, {"model", c.model}, {"weights", members}, {"top1", m.accuracy},
+                {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", tta}});
+  return 0;
+}
+
+// --cycles on train --resume: the checkpoint's own count, or an error.
+void check_resume_cycles(const CLI::App& train, const std::string& ckpt, const schedules::ScheduleSpec& saved) {
+  if (!train.count("--cycles")) return;
+  const int64_t given = train.get_option("--cycles")->as<int64_t>();
+  const auto* sgdr = std::get_if<schedules::SgdrSpec>(&saved.kind);
+  const std::string theirs = sgdr && sgdr->num_cycles ? std::to_string(*sgdr->num_cycles) + " cycles" : "no cycle count";
+  if (!sgdr || sgdr->num_cycles != given) {
+    throw std::runtime_error("--resume: --cycles " + std::to_string(given) + " disagrees with " + ckpt + ": its run has " +
+                             theirs + " (give the first run's value, or leave it out)");
+  }
+}
+
+// An SGDR fit set by epochs must end where a cycle does, not at a high lr mid-cycle; the
+// error names the epoch counts that do end one.
+void check_cycle_end(const schedules::ScheduleSpec& spec, int64_t epochs, int64_t steps_per_epoch) {
+  const auto* sgdr_spec = std::get_if<schedules::SgdrSpec>(&spec.kind);
+  if (!sgdr_spec || sgdr_spec->num_cycles) return;
+  const int64_t warmup = spec.warmup ? spec.warmup->steps : 0;
+  const auto sgdr = std::dynamic_pointer_cast<const schedules::SGDR>(schedules::make_schedule({spec.kind, std::nullopt}));
+  const int64_t last = epochs * steps_per_epoch - 1 - warmup;
+  if (sgdr->is_cycle_end(last)) return;
+  std::string ends;
+  for (int64_t k = 1, found = 0; found < 5 && k <= 64; ++k) {
+    const int64_t steps = warmup + sgdr->steps_for_cycles(k);
+    if (steps % steps_per_epoch != 0) continue;
+    ends += (found++ ? ", " : "") + std::to_string(steps / steps_per_epoch);
+  }
+  throw std::invalid_argument("--epochs " + std::to_string(epochs) + " ends SGDR in the middle of a cycle, at a high lr " +
+                              "(cycles end after epochs " + (ends.empty() ? std::string("that are not whole") : ends) +
+                              "); give one of those, or --cycles N");
 }
 
 // train --resume --replan: the checkpoint's fit record gets the new plan, which the fit then
@@ -130,7 +184,7 @@ Runner add_train(CLI::App& app) {
     int64_t epochs = 5;
     std::string lr = "auto", schedule = "onecycle", schedule_opts, save;
     double cycle_len = 1;
-    int64_t cycle_mult = 1;
+    int64_t cycle_mult = 1, cycles = 0;
     bool resume = false, replan = false, tta = false;
     LrFindArgs find;
   };
@@ -145,6 +199,9 @@ Runner add_train(CLI::App& app) {
       ->capture_default_str()
       ->check(number_above(0));
   sub->add_option("--cycle-mult", a->cycle_mult, "SGDR cycle length multiplier")->capture_default_str()->check(whole_at_least(1));
+  sub->add_option("--cycles", a->cycles,
+                  "SGDR: train this many cycles (instead of --epochs), saving OUT/snapshot_K.npz at the end of each")
+      ->check(whole_at_least(1));
   sub->add_flag("--resume", a->resume, "Continue from OUT/checkpoint.npz, with the schedule and epochs it holds");
   sub->add_flag("--replan", a->replan,
                 "With --resume: plan the schedule anew from the options given (e.g. more --epochs, another --lr) "
@@ -156,6 +213,13 @@ Runner add_train(CLI::App& app) {
   return [c, a, sub] {
     const LrChoice lr_choice = parse_lr("--lr", a->lr);
     check_sweep(a->find);
+    if (sub->count("--cycles") && sub->count("--epochs")) {
+      throw std::invalid_argument("--cycles and --epochs: give one (--cycles sets the epochs)");
+    }
+    if (sub->count("--cycles") && a->schedule != "sgdr") {
+      throw std::invalid_argument("--cycles " + std::to_string(a->cycles) + ": only with --schedule sgdr");
+    }
+
     if (!a->resume || a->replan) check_fit_options(*sub);
     const std::optional<double> given_lr = lr_choice.value;
     Session s = make_session(*c, true);
@@ -188,6 +252,7 @@ Runner add_train(CLI::App& app) {
           if (!lr) throw std::runtime_error("--replan: " + ckpt + "'s schedule has an lr per group; give --lr");
         } else {
           check_resume_options(*sub, ckpt, *saved);
+          check_resume_cycles(*sub, ckpt, *saved->schedule);
           check_resume_epochs(*sub, ckpt, *saved, s.learner->state().position.step);
           spec = *saved->schedule;
           lr = planned_lr;
@@ -213,9 +278,19 @@ Runner add_train(CLI::App& app) {
       const schedules::FitShape shape{.lr = *lr, .epochs = epochs, .steps_per_epoch = s.learner->train_loader().num_batches(),
                                       .cycle_len = a->cycle_len, .cycle_mult = a->cycle_mult};
       spec = schedules::fit_schedule(schedule_name, shape, a->schedule_opts);
+      if (a->cycles > 0) std::get<schedules::SgdrSpec>(spec->kind).num_cycles = a->cycles;
+      check_cycle_end(*spec, epochs, shape.steps_per_epoch);
       if (a->replan) replan_resumed_fit(*s.learner, *spec, epochs);
     }
-    train::FitResult fit = s.learner->fit(epochs, *spec);
+    const bool by_cycles = std::holds_alternative<schedules::SgdrSpec>(spec->kind) &&
+                           std::get<schedules::SgdrSpec>(spec->kind).num_cycles.has_value();
+    train::FitResult fit = by_cycles ? s.learner->fit_cycles(*spec, true) : s.learner->fit(epochs, *spec);
+    if (!fit.snapshots.empty()) {
+      std::printf("snapshots (one per SGDR cycle):");
+      for (const std::string& f : fit.snapshots) std::printf(" %s", f.c_str());
+      std::printf("\n");
+      j["snapshots"] = fit.snapshots;
+    }
     if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
       std::printf("%s\n", kept.c_str());
       for (const train::EpochRecord& e : fit.epochs) {
@@ -276,6 +351,9 @@ Runner add_eval(CLI::App& app) {
   auto dump_logits = std::make_shared<int64_t>(0);
   auto precise_bn = std::make_shared<int64_t>(0);
   add_common(*sub, *c, false);
+  sub->get_option("--weights")->description(
+      "Weights (.npz, a checkpoint, or .onnx) to evaluate; several, comma-separated (e.g. snapshot_2.npz,snapshot_3.npz), "
+      "are scored as one ensemble: the average of their softmax outputs");
   sub->add_option("--split", c->split, "test | train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
   sub->add_flag("--tta", *tta, "Average predictions over horizontal flips");
   sub->add_option("--dump-logits", *dump_logits,
@@ -291,6 +369,16 @@ Runner add_eval(CLI::App& app) {
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
     if (*precise_bn > 0 && c->split != "test") {
       throw std::invalid_argument("eval: --precise-bn re-estimates on the training split, so it needs --split test");
+    }
+    std::vector<std::string> members;  // an ensemble's weight files
+    for (size_t at = 0; !c->weights.empty() && at != std::string::npos;) {
+      const size_t comma = c->weights.find(',', at);
+      members.push_back(c->weights.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      at = comma == std::string::npos ? comma : comma + 1;
+    }
+    if (members.size() > 1) {
+      if (*precise_bn > 0 || *dump_logits > 0) throw std::invalid_argument("eval: an ensemble takes neither --precise-bn nor --dump-logits");
+      return eval_ensemble(*c, members, *tta);
     }
     Session s = make_session(*c, *precise_bn > 0);
     int64_t bn_batches = 0;
