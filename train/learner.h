@@ -184,6 +184,9 @@ class Learner {
   DataLoader& train_loader() { return *train_; }
   DataLoader* valid_loader() { return valid_.get(); }
   const LearnerOptions& options() const { return opts_; }
+  // Where the next fits write log.csv, plots, checkpoints and snapshots (e.g. a folder per
+  // phase of a recipe); empty: nowhere.
+  void set_out_dir(std::string dir) { opts_.out_dir = std::move(dir); }
 
  private:
   static constexpr size_t kLossReadEvery = 25;  // CUDA: steps between loss reads

@@ -198,6 +198,32 @@ else
   fail "eval ensemble: $(tail -1 "$WORK/ens.txt") / $(tail -1 "$WORK/ens_same.txt") / $(tail -1 "$WORK/ens_one.txt")"
 fi
 
+# ---- finetune: each phase keeps its own log, and the run says where everything went ----
+FT=(finetune --data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --quiet --seed 3
+  --weights "$WORK/cyc/model.npz" --num-it 20)
+"$CYC" "${FT[@]}" --out "$WORK/ft" --cycles 1 --json >"$WORK/ft.txt" 2>&1
+head_rows=$(batch_rows "$WORK/ft/head/log.csv")
+if [[ $head_rows == "8 True" && $(batch_rows "$WORK/ft/log.csv") == "8 True" ]] &&
+  grep -q "^7. SGDR (1 cycle, cycle_len 1, cycle_mult 2)" "$WORK/ft.txt" &&
+  grep -q "^wrote $WORK/ft/finetuned.npz (the model) and its snapshot $WORK/ft/snapshot_1.npz; log and plots in $WORK/ft/" "$WORK/ft.txt" &&
+  grep -q "log and plots in $WORK/ft/head/" "$WORK/ft.txt"; then
+  pass "finetune keeps the head phase's log in OUT/head/, says \"1 cycle\", and names the model and snapshot it wrote"
+else
+  fail "finetune output: head log $head_rows: $(grep -v '^{' "$WORK/ft.txt" | tail -4)"
+fi
+"$CYC" "${FT[@]}" --out "$WORK/ft2" --schedule onecycle --epochs 2 --lrs 1e-4,1e-2 --freeze-to 1 --head-schedule sgdr \
+  --save "$WORK/ft2/mine.npz" --json >"$WORK/ft2.txt" 2>&1
+if [[ -s "$WORK/ft2/mine.npz" && $(json_field "$WORK/ft2.txt" '"%.4g,%.4g" % (j["groups"][0]["lr"], j["groups"][-1]["lr"])') == "0.0001,0.01" ]] &&
+  grep -q "^4. unfroze groups 1 to 3 of 4 (freeze_to 1)" "$WORK/ft2.txt" && [[ $(batch_rows "$WORK/ft2/log.csv") == "16 True" ]]; then
+  pass "finetune --schedule onecycle --lrs 1e-4,1e-2 --freeze-to 1 --save: a slice of lrs, gradual unfreezing, the model where asked"
+else
+  fail "finetune choices: $(grep -v '^{' "$WORK/ft2.txt" | tail -4)"
+fi
+expect_error "finetune --lrs with --ratio" "--ratio and --lrs: give one" -- "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-4,1e-2 --ratio 3
+expect_error "finetune --epochs with sgdr" "--epochs: only with --schedule onecycle" -- "$CYC" "${FT[@]}" --out "$WORK/x" --epochs 3
+expect_error "finetune --freeze-to past the groups" "--freeze-to 4: the model has 4 layer groups, so at most 3" -- \
+  "$CYC" "${FT[@]}" --out "$WORK/x" --freeze-to 4
+
 # ---- options are checked before anything runs ----
 Q=(--data synthetic --limit-train 64 --limit-valid 32 --quiet --out "$WORK/x")
 expect_error "--epochs 0" "--epochs: expected a whole number >= 1, got '0'" -- "$CYC" train "${Q[@]}" --epochs 0
