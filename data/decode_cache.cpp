@@ -1,20 +1,25 @@
-// Decode cache file: "CYCDCACH" magic, version, fingerprint, n/c/h/w, class names, then
-// n records of 1 label byte + C*H*W pixel bytes (the CIFAR record layout). Little-endian.
+// Decode cache file: "CYCDCACH" magic, version, fingerprint, n/c/h/w, class names, the
+// skipped files' count and byte length, then n records of 1 label byte + C*H*W pixel bytes
+// (the CIFAR record layout), then the skipped files (relative path, reason). Little-endian.
 #include "data/decode_cache.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "data/cifar_binary.h"
 #include "data/file_io.h"
+#include "data/image_scan.h"
 
 namespace cyclone::data {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'Y', 'C', 'D', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint64_t kMaxSide = 1u << 16;
 constexpr uint64_t kMaxNameBytes = 4096;
 constexpr uint64_t kMaxHeaderBytes = 64 + 256 * (4 + kMaxNameBytes);
@@ -29,6 +34,25 @@ struct Fnv1a {
   void text(const std::string& s) { bytes(s.data(), s.size() + 1); }  // with the '\0' as separator
   void u64(uint64_t v) { bytes(&v, sizeof v); }
 };
+
+// The cache at `path` if it exists and its header matches the listing (`skipped` gets its
+// skipped files, paths relative to the folder); nothing if not, or if it does not check out.
+std::optional<ImageSet> read_matching_cache(const std::string& path, uint64_t fingerprint, const FolderListing& listing,
+                                            const LoadOptions& options, std::vector<SkippedFile>& skipped) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  try {
+    const CacheHeader header = read_cache_header(path);
+    if (header.fingerprint != fingerprint || header.class_names != listing.class_names ||
+        header.n + static_cast<int64_t>(header.skipped_count) != static_cast<int64_t>(listing.files.size()) ||
+        header.channels != options.channels)
+      return std::nullopt;
+    skipped = read_cache_skipped(path, header);
+    return read_cache_body(path, header);
+  } catch (const std::runtime_error&) {
+    return std::nullopt;  // a damaged cache is simply rebuilt
+  }
+}
 
 }  // namespace
 
@@ -50,8 +74,15 @@ void convert_image_folder_to_cifar(const std::string& folder, const std::string&
   save_cifar10_binary(load_image_folder(folder, options), out_path);
 }
 
-void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path) {
+void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path,
+                 const std::vector<SkippedFile>& skipped) {
   check_image_set(set, path);
+  std::ostringstream notes;
+  for (const SkippedFile& file : skipped) {
+    io::put_string_le32(notes, file.path);
+    io::put_string_le32(notes, file.reason);
+  }
+  const std::string skipped_bytes = notes.str();
   write_file_atomic(path, [&](std::ostream& out) {
     out.write(kMagic, sizeof kMagic);
     io::put_le(out, kVersion, 4);
@@ -59,7 +90,10 @@ void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& p
     for (int64_t v : {set.n, set.channels, set.height, set.width}) io::put_le(out, static_cast<uint64_t>(v), 8);
     io::put_le(out, set.class_names.size(), 4);
     for (const std::string& name : set.class_names) io::put_string_le32(out, name);
+    io::put_le(out, skipped.size(), 8);
+    io::put_le(out, skipped_bytes.size(), 8);
     write_label_records(set, out, path);
+    out.write(skipped_bytes.data(), static_cast<std::streamsize>(skipped_bytes.size()));
   });
 }
 
@@ -89,6 +123,8 @@ CacheHeader read_cache_header(const std::string& path) {
   const uint32_t classes = in.u32("class count");
   if (classes > 256) throw std::runtime_error(path + ": " + std::to_string(classes) + " classes, at most 256 fit");
   for (uint32_t k = 0; k < classes; ++k) h.class_names.push_back(in.string_le32("class name", kMaxNameBytes));
+  h.skipped_count = in.u64("skipped count");
+  h.skipped_bytes = in.u64("skipped bytes");
   h.n = static_cast<int64_t>(dims[0]);
   h.channels = static_cast<int64_t>(dims[1]);
   h.height = static_cast<int64_t>(dims[2]);
@@ -96,10 +132,11 @@ CacheHeader read_cache_header(const std::string& path) {
   h.data_offset = in.pos();
   const uint64_t record = 1 + dims[1] * dims[2] * dims[3];
   const uint64_t body = file_size - h.data_offset;
-  if (body % record != 0 || body / record != dims[0])
+  const uint64_t records = body >= h.skipped_bytes ? body - h.skipped_bytes : 1;  // 1: never a whole record
+  if (records % record != 0 || records / record != dims[0] || h.skipped_count > h.skipped_bytes / 8)
     throw std::runtime_error(path + ": header promises " + std::to_string(dims[0]) + " records of " +
-                             std::to_string(record) + " bytes but " + std::to_string(body) +
-                             " bytes follow (truncated?)");
+                             std::to_string(record) + " bytes and " + std::to_string(h.skipped_bytes) +
+                             " bytes of skipped files, but " + std::to_string(body) + " bytes follow (truncated?)");
   return h;
 }
 
@@ -132,6 +169,25 @@ ImageSet read_cache_body(const std::string& path, const CacheHeader& header) {
   return set;
 }
 
+std::vector<SkippedFile> read_cache_skipped(const std::string& path, const CacheHeader& header) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(header.skipped_bytes));
+  std::ifstream file(path, std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(
+      header.data_offset +
+      static_cast<uint64_t>(header.n) * static_cast<uint64_t>(1 + header.channels * header.height * header.width)));
+  if (!file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
+    throw std::runtime_error(path + ": cannot read the skipped-file list (truncated?)");
+  io::ByteCursor in(bytes, path + " (skipped files)");
+  std::vector<SkippedFile> skipped(static_cast<size_t>(header.skipped_count));
+  for (SkippedFile& f : skipped) {
+    f.path = in.string_le32("path", kMaxNameBytes);
+    f.reason = in.string_le32("reason", kMaxNameBytes);
+  }
+  if (in.remaining() != 0)
+    throw std::runtime_error(path + ": " + std::to_string(in.remaining()) + " bytes after the skipped-file list");
+  return skipped;
+}
+
 ImageSet read_cache(const std::string& path, uint64_t& fingerprint) {
   const CacheHeader header = read_cache_header(path);
   fingerprint = header.fingerprint;
@@ -139,26 +195,25 @@ ImageSet read_cache(const std::string& path, uint64_t& fingerprint) {
 }
 
 ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path, const LoadOptions& options,
-                             CacheStatus* status) {
-  const FolderListing listing = list_image_folder(folder, options.limit_per_class);
+                             CacheStatus* status, std::vector<SkippedFile>* skipped) {
+  const FolderListing listing = list_image_folder(folder, options);
   const uint64_t want = folder_fingerprint(listing, folder, options);
-  if (std::filesystem::exists(cache_path)) {
-    try {
-      const CacheHeader header = read_cache_header(cache_path);
-      if (header.fingerprint == want && header.class_names == listing.class_names &&
-          header.n == static_cast<int64_t>(listing.files.size()) && header.channels == options.channels) {
-        ImageSet cached = read_cache_body(cache_path, header);
-        if (status) *status = CacheStatus::reused;
-        return cached;
-      }
-    } catch (const std::runtime_error&) {
-      // A stale or damaged cache is simply rebuilt below.
-    }
+  std::vector<SkippedFile> bad;
+  std::optional<ImageSet> cached = read_matching_cache(cache_path, want, listing, options, bad);
+  if (cached) {
+    for (SkippedFile& f : bad) f.path = (std::filesystem::path(folder) / f.path).string();
+    if (!bad.empty() && !options.skip_unreadable) throw std::runtime_error(bad[0].path + ": " + bad[0].reason);
+    if (!bad.empty()) std::fprintf(stderr, "%s\n", skipped_warning(listing, bad).c_str());
+    if (status) *status = CacheStatus::reused;
+  } else {
+    cached = decode_image_folder(listing, options, &bad);
+    std::vector<SkippedFile> relative = bad;
+    for (SkippedFile& f : relative) f.path = detail::relative_path(f.path, folder);
+    write_cache(*cached, want, cache_path, relative);
+    if (status) *status = CacheStatus::built;
   }
-  ImageSet set = decode_image_folder(listing, options);
-  write_cache(set, want, cache_path);
-  if (status) *status = CacheStatus::built;
-  return set;
+  if (skipped) *skipped = std::move(bad);
+  return std::move(*cached);
 }
 
 }  // namespace cyclone::data

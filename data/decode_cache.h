@@ -23,24 +23,30 @@ void convert_image_folder_to_cifar(const std::string& folder, const std::string&
                                    const LoadOptions& options = {});
 
 // Loads the cache at cache_path if its header (magic, version, n/c/h/w, class names,
-// fingerprint) matches `folder` and its length is right; otherwise decodes the folder
-// and rewrites the cache atomically. `status`, if given, says which happened.
+// fingerprint) matches `folder` and its length is right; otherwise decodes the folder (as
+// load_image_folder does, skipping unreadable files) and rewrites the cache atomically. The
+// cache remembers the skipped files, so a reused cache warns and fills `skipped` as
+// decoding did. `status`, if given, says which happened.
 ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path, const LoadOptions& options = {},
-                             CacheStatus* status = nullptr);
+                             CacheStatus* status = nullptr, std::vector<SkippedFile>* skipped = nullptr);
 
-// The cache file's header: everything but the pixel records.
+// The cache file's header: everything but the pixel records and the skipped-file list.
 struct CacheHeader {
   uint64_t fingerprint = 0;
   int64_t n = 0, channels = 0, height = 0, width = 0;
   std::vector<std::string> class_names;
-  uint64_t data_offset = 0;  // where the records start
+  uint64_t skipped_count = 0, skipped_bytes = 0;  // the list after the records
+  uint64_t data_offset = 0;                       // where the records start
 };
 
 // The cache file format, for tools and tests. The readers throw std::runtime_error naming
-// the file if anything does not check out (magic, version, shape, length, labels).
-void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path);
+// the file if anything does not check out (magic, version, shape, length, labels). The
+// skipped files are stored with paths relative to the folder.
+void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path,
+                 const std::vector<SkippedFile>& skipped = {});
 CacheHeader read_cache_header(const std::string& path);
 ImageSet read_cache_body(const std::string& path, const CacheHeader& header);
+std::vector<SkippedFile> read_cache_skipped(const std::string& path, const CacheHeader& header);
 ImageSet read_cache(const std::string& path, uint64_t& fingerprint);
 
 }  // namespace cyclone::data
