@@ -4,7 +4,9 @@
 #include "data/decode_cache.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -35,6 +37,39 @@ struct Fnv1a {
   void u64(uint64_t v) { bytes(&v, sizeof v); }
 };
 
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// A file-name-safe copy of `name`: characters other than [A-Za-z0-9._-] become '_'.
+std::string safe_name(const std::string& name) {
+  std::string out = name;
+  for (char& ch : out)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') ch = '_';
+  return out;
+}
+
+// Saves the cache; a folder or file that cannot be written is one warning line.
+CacheStatus save_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path,
+                       const std::vector<SkippedFile>& skipped) {
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::string problem = ec ? "cannot create " + parent.string() + " (" + ec.message() + ")" : "";
+  if (problem.empty()) {
+    try {
+      write_cache(set, fingerprint, path, skipped);
+      return CacheStatus::built;
+    } catch (const std::runtime_error& e) {
+      problem = e.what();
+    }
+  }
+  std::fprintf(stderr, "warning: decode cache not saved: %s; the folder will be decoded again next time\n",
+               problem.c_str());
+  return CacheStatus::unsaved;
+}
+
 // The cache at `path` if it exists and its header matches the listing (`skipped` gets its
 // skipped files, paths relative to the folder); nothing if not, or if it does not check out.
 std::optional<ImageSet> read_matching_cache(const std::string& path, uint64_t fingerprint, const FolderListing& listing,
@@ -61,10 +96,12 @@ uint64_t folder_fingerprint(const FolderListing& listing, const std::string& fol
   f.u64(kVersion);
   f.u64(static_cast<uint64_t>(options.channels));
   f.u64(static_cast<uint64_t>(options.limit_per_class));
+  f.u64(static_cast<uint64_t>(options.limit));
   for (const std::string& name : listing.class_names) f.text(name);
   for (const FolderEntry& entry : listing.files) {
     f.text(std::filesystem::path(entry.path).lexically_relative(folder).generic_string());
     f.u64(entry.bytes);
+    f.u64(static_cast<uint64_t>(entry.mtime_ns));
     f.u64(static_cast<uint64_t>(entry.label));
   }
   return f.h;
@@ -72,6 +109,32 @@ uint64_t folder_fingerprint(const FolderListing& listing, const std::string& fol
 
 void convert_image_folder_to_cifar(const std::string& folder, const std::string& out_path, const LoadOptions& options) {
   save_cifar10_binary(load_image_folder(folder, options), out_path);
+}
+
+std::string default_cache_dir() {
+  if (const std::string dir = env("CYCLONE_CACHE_DIR"); !dir.empty()) return dir;
+  if (const std::string xdg = env("XDG_CACHE_HOME"); !xdg.empty() && std::filesystem::path(xdg).is_absolute())
+    return (std::filesystem::path(xdg) / "cyclone").string();
+  if (const std::string home = env("HOME"); !home.empty())
+    return (std::filesystem::path(home) / ".cache" / "cyclone").string();
+  return "";
+}
+
+std::string cache_path_for(const std::string& cache_dir, const std::string& folder, const LoadOptions& options) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::weakly_canonical(std::filesystem::absolute(folder), ec);
+  if (ec) abs = std::filesystem::absolute(folder).lexically_normal();
+  if (!abs.has_filename()) abs = abs.parent_path();  // a trailing '/'
+  std::string name = safe_name(abs.parent_path().filename().string() + "_" + abs.filename().string());
+  if (options.limit > 0) name += "-limit" + std::to_string(options.limit);
+  if (options.limit_per_class > 0) name += "-perclass" + std::to_string(options.limit_per_class);
+  if (options.channels != 3) name += "-c" + std::to_string(options.channels);
+  Fnv1a f;
+  f.text(abs.string());
+  for (int64_t v : {int64_t{options.channels}, options.limit_per_class, options.limit}) f.u64(static_cast<uint64_t>(v));
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(f.h));
+  return (std::filesystem::path(cache_dir) / (name + "-" + hash + ".bin")).string();
 }
 
 void write_cache(const ImageSet& set, uint64_t fingerprint, const std::string& path,
@@ -209,8 +272,8 @@ ImageSet load_or_build_cache(const std::string& folder, const std::string& cache
     cached = decode_image_folder(listing, options, &bad);
     std::vector<SkippedFile> relative = bad;
     for (SkippedFile& f : relative) f.path = detail::relative_path(f.path, folder);
-    write_cache(*cached, want, cache_path, relative);
-    if (status) *status = CacheStatus::built;
+    const CacheStatus saved = save_cache(*cached, want, cache_path, relative);
+    if (status) *status = saved;
   }
   if (skipped) *skipped = std::move(bad);
   return std::move(*cached);

@@ -1,5 +1,6 @@
 // Decode cache for image folders: decode once, store the pixels as CIFAR-style records
 // behind a validated header, and reuse that file while the folder listing is unchanged.
+// One cache file per folder and selection, shared by every run, in a per-user cache folder.
 #pragma once
 
 #include <cstdint>
@@ -11,10 +12,13 @@
 
 namespace cyclone::data {
 
-enum class CacheStatus { reused, built };
+// reused: read from the cache; built: decoded and saved; unsaved: decoded, but the cache
+// could not be written (one warning line on stderr says why).
+enum class CacheStatus { reused, built, unsaved };
 
-// Hash of what the cache depends on: every listed file's path relative to the folder and
-// its size, the class names, and the options that change the decoded pixels.
+// Hash of what the cache depends on: every listed file's path relative to the folder, its
+// size and modification time, the class names, and the options that select files or change
+// the decoded pixels.
 uint64_t folder_fingerprint(const FolderListing& listing, const std::string& folder, const LoadOptions& options);
 
 // Decodes `folder` (an image folder) and converts it to one CIFAR binary file
@@ -24,11 +28,22 @@ void convert_image_folder_to_cifar(const std::string& folder, const std::string&
 
 // Loads the cache at cache_path if its header (magic, version, n/c/h/w, class names,
 // fingerprint) matches `folder` and its length is right; otherwise decodes the folder (as
-// load_image_folder does, skipping unreadable files) and rewrites the cache atomically. The
+// load_image_folder does, skipping unreadable files) and rewrites the cache atomically,
+// creating its folder. A cache that cannot be written is a warning, not an error. The
 // cache remembers the skipped files, so a reused cache warns and fills `skipped` as
 // decoding did. `status`, if given, says which happened.
 ImageSet load_or_build_cache(const std::string& folder, const std::string& cache_path, const LoadOptions& options = {},
                              CacheStatus* status = nullptr, std::vector<SkippedFile>* skipped = nullptr);
+
+// The per-user cache folder: $CYCLONE_CACHE_DIR, else $XDG_CACHE_HOME/cyclone (when that is
+// an absolute path), else $HOME/.cache/cyclone; empty when none of these is set.
+std::string default_cache_dir();
+
+// The cache file for `folder` loaded with `options`, in cache_dir: named after the folder
+// (its parent and its own name), the selection (limit, limit_per_class, channels) and a
+// hash of the folder's absolute path and those options, e.g.
+// cache_dir/cifar10-jpg_train-limit1000-0123456789abcdef.bin.
+std::string cache_path_for(const std::string& cache_dir, const std::string& folder, const LoadOptions& options);
 
 // The cache file's header: everything but the pixel records and the skipped-file list.
 struct CacheHeader {

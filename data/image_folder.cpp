@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -45,6 +46,10 @@ void hwc_to_chw(const uint8_t* hwc, int64_t c, int64_t h, int64_t w, uint8_t* ch
       for (int64_t k = 0; k < c; ++k) chw[(k * h + y) * w + x] = hwc[(y * w + x) * c + k];
 }
 
+int64_t mtime_ns(const fs::path& file) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(fs::last_write_time(file).time_since_epoch()).count();
+}
+
 // "a/x.jpg (reason), b/y.png (reason) and 3 more": the first few of `files`.
 std::string first_few(const std::vector<SkippedFile>& files, const std::string& root) {
   constexpr size_t kShown = 3;
@@ -61,6 +66,8 @@ FolderListing list_image_folder(const std::string& dir, const LoadOptions& optio
   const int64_t limit_per_class = options.limit_per_class;
   if (limit_per_class < 0)
     throw std::invalid_argument("LoadOptions::limit_per_class must be >= 0, got " + std::to_string(limit_per_class));
+  if (options.limit < 0)
+    throw std::invalid_argument("LoadOptions::limit must be >= 0, got " + std::to_string(options.limit));
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": image folder not found");
   FolderListing listing;
   listing.root = dir;
@@ -70,12 +77,18 @@ FolderListing list_image_folder(const std::string& dir, const LoadOptions& optio
     int64_t taken = 0;
     for (const fs::path& file : sorted_entries(class_dir, /*want_dirs=*/false)) {
       if (limit_per_class > 0 && taken == limit_per_class) break;
-      listing.files.push_back({file.string(), label, static_cast<uint64_t>(fs::file_size(file))});
+      listing.files.push_back({file.string(), label, static_cast<uint64_t>(fs::file_size(file)), mtime_ns(file)});
       ++taken;
     }
   }
   if (listing.class_names.empty()) throw std::runtime_error(dir + ": no class subfolders found");
   if (listing.files.empty()) throw std::runtime_error(dir + ": no image files found in its class subfolders");
+  if (options.limit > 0 && options.limit < static_cast<int64_t>(listing.files.size())) {
+    std::vector<FolderEntry> kept;
+    for (int64_t i : spread_indices(static_cast<int64_t>(listing.files.size()), options.limit))
+      kept.push_back(std::move(listing.files[static_cast<size_t>(i)]));
+    listing.files = std::move(kept);
+  }
   return listing;
 }
 

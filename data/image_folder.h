@@ -12,6 +12,7 @@ namespace cyclone::data {
 
 struct LoadOptions {
   int64_t limit_per_class = 0;  // keep the first N files of each class; 0 keeps all
+  int64_t limit = 0;            // then keep N files spread evenly over the listing (spread_indices); 0 keeps all
   int channels = 3;             // decode to this many channels (1 = grey, 3 = RGB, 4 = RGBA)
   int threads = 1;              // decode threads; 0 = one per hardware thread
   // Files that are not readable images (cannot be read or decoded, or are not the size most
@@ -21,9 +22,10 @@ struct LoadOptions {
 };
 
 struct FolderEntry {
-  std::string path;    // full path of the image file
-  int64_t label = 0;   // index into FolderListing::class_names
-  uint64_t bytes = 0;  // file size
+  std::string path;      // full path of the image file
+  int64_t label = 0;     // index into FolderListing::class_names
+  uint64_t bytes = 0;    // file size
+  int64_t mtime_ns = 0;  // last modification time, in the file system's clock
 };
 
 struct FolderListing {
@@ -39,7 +41,8 @@ struct SkippedFile {
 };
 
 // Lists the image files (by extension: png, jpg, jpeg, bmp, gif, tga, ppm, pgm, pnm, psd,
-// hdr, pic; hidden files are skipped) without decoding them, applying options.limit_per_class.
+// hdr, pic; hidden files are skipped) without decoding them, applying options.limit_per_class
+// and then options.limit.
 FolderListing list_image_folder(const std::string& dir, const LoadOptions& options = {});
 
 // Decodes every listed file. All images of the result share one size: the size most files
