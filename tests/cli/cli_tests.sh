@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `cyclone` tool: help, one-line errors with a
 # non-zero exit for bad input, the schedule dry run, train/lr-find/eval on
-# synthetic data with --json, the files they write, and --resume.
+# synthetic data with --json, the files they write, --resume, and `verify` on an
+# image folder with unreadable files.
 #   usage: cli_tests.sh PATH/TO/cyclone WORK_DIR
 set -uo pipefail
 CYC=$1
@@ -190,6 +191,44 @@ for rule in auto auto=valley; do
     fail "train --lr $rule: $(tail -3 "$WORK/lr_$want.txt")"
   fi
 done
+# An image folder with a corrupt JPEG and a truncated PNG in train/: `verify` lists them and
+# exits 2.
+IMG="$WORK/img"
+"$PY" - "$IMG" <<'PYEOF'
+import os, struct, sys, zlib
+def png(path, seed, w=32, h=32):
+    rows = b"".join(b"\0" + bytes((seed * 31 + 7 * y + x + 50 * k) % 256 for x in range(w) for k in range(3)) for y in range(h))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+root = sys.argv[1]
+for split, n in (("train", 6), ("test", 3)):
+    for c in ("cat", "dog"):
+        for i in range(n):
+            png(f"{root}/{split}/{c}/{i}.png", i + 10 * (c == "dog"))
+with open(f"{root}/train/cat/bad.jpg", "wb") as f:
+    f.write(b"\xff\xd8\xff\xe0 not a jpeg")
+with open(f"{root}/train/dog/0.png", "rb") as f:
+    data = f.read()
+with open(f"{root}/train/dog/cut.png", "wb") as f:
+    f.write(data[: len(data) // 2])
+PYEOF
+"$CYC" verify "folder:$IMG" --json >"$WORK/verify.txt" 2>&1
+rc=$?
+if [[ $rc -eq 2 ]] && grep -q "^$IMG/train/cat/bad.jpg: cannot decode image" "$WORK/verify.txt" &&
+  grep -q "^$IMG/train/dog/cut.png: cannot decode image" "$WORK/verify.txt" &&
+  grep -q "folder:$IMG/train: 2 of 14 files are not readable images" "$WORK/verify.txt" &&
+  [[ $(json_field "$WORK/verify.txt" 'j["ok"] == False and j["checked"] == 20 and [b["path"][-11:] for b in j["bad"]] == ["cat/bad.jpg", "dog/cut.png"]') == True ]]; then
+  pass "verify lists the corrupt JPEG and the truncated PNG and exits 2"
+else
+  fail "verify of a folder with bad files (rc=$rc): $(tail -3 "$WORK/verify.txt")"
+fi
+"$CYC" verify "folder:$IMG/test" >"$WORK/verify_ok.txt" 2>&1 && grep -q "all 6 files are readable 32x32 images" "$WORK/verify_ok.txt" &&
+  pass "verify of a clean folder exits 0" || fail "verify of a clean folder: $(tail -2 "$WORK/verify_ok.txt")"
+expect_error "verify needs folder:DIR" "expected folder:DIR" -- "$CYC" verify "$IMG"
+expect_error "verify of a missing folder" "nope: not a directory" -- "$CYC" verify "folder:$WORK/nope"
 "$CYC" info >/dev/null && pass "info" || fail "info"
 
 echo "$passes passed, $fails failed"

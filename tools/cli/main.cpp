@@ -1,5 +1,5 @@
 // cyclone: the command-line front door (lr-find, train, finetune, eval,
-// schedule, info). Any error becomes one line on stderr and exit status 1.
+// schedule, info, verify). Any error becomes one line on stderr and exit status 1.
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add(cyclone::cli::add_eval);
   add(cyclone::cli::add_schedule);
   add(cyclone::cli::add_info);
+  add(cyclone::cli::add_verify);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
