@@ -5,6 +5,7 @@
 //   internal: tensor/dispatch_optim.h  tensor/storage.h  nn/onnx/ops.h  nn/onnx/program.h
 //   internal: nn/onnx/value.h  io/byte_cursor.h  io/protobuf_wire.h  report/plot_scene.h
 //   internal: train/snapshots.h  schedules/keys.h  nn/onnx/attrs.h  nn/onnx/cast.h
+//   internal: data/image_scan.h
 #pragma once
 
 // tensor/ and autograd/: tensors, devices, random numbers, differentiable ops.
@@ -77,6 +78,7 @@
 #include "data/rng.h"
 #include "data/synthetic.h"
 #include "data/transforms.h"
+#include "data/verify_images.h"
 
 // train/: the Learner, its training step, callbacks, the LR range test.
 #include "train/builtin_callbacks.h"

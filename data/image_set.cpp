@@ -47,6 +47,16 @@ ImageSet subset_indices(const ImageSet& set, std::span<const int64_t> indices) {
   return out;
 }
 
+std::vector<int64_t> spread_indices(int64_t total, int64_t n) {
+  if (total < 0 || n < 0)
+    throw std::invalid_argument("spread_indices: total and n must be >= 0, got " + std::to_string(total) + " and " +
+                                std::to_string(n));
+  const int64_t count = n > 0 && n < total ? n : total;
+  std::vector<int64_t> indices(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) indices[static_cast<size_t>(i)] = i * total / count;
+  return indices;
+}
+
 ImageSet subset_first(const ImageSet& set, int64_t n) {
   if (n < 0) throw std::invalid_argument("subset_first: n must be >= 0, got " + std::to_string(n));
   std::vector<int64_t> indices(std::min(n, set.n));

@@ -33,6 +33,10 @@ void check_image_set(const ImageSet& set, const std::string& what);
 // The images at `indices`, in that order (indices may repeat).
 ImageSet subset_indices(const ImageSet& set, std::span<const int64_t> indices);
 
+// n indices spread evenly over [0, total): index i * total / n, so every part of a
+// class-sorted set stays represented. All of [0, total) when n is 0 or at least total.
+std::vector<int64_t> spread_indices(int64_t total, int64_t n);
+
 // The first n images (all of them if n >= set.n).
 ImageSet subset_first(const ImageSet& set, int64_t n);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `cyclone` tool: help, one-line errors with a
 # non-zero exit for bad input, the schedule dry run, train/lr-find/eval on
-# synthetic data with --json, the files they write, and --resume.
+# synthetic data with --json, the files they write, --resume, and image folders
+# with unreadable files (verify, skipping, the shared decode cache).
 #   usage: cli_tests.sh PATH/TO/cyclone WORK_DIR
 set -uo pipefail
 CYC=$1
@@ -193,6 +194,74 @@ for rule in auto auto=valley; do
     fail "train --lr $rule: $(tail -3 "$WORK/lr_$want.txt")"
   fi
 done
+# An image folder with a corrupt JPEG and a truncated PNG in train/: `verify` lists them and
+# exits 2; train skips them with one warning line; the decode caches go to the shared cache
+# folder (one per split, reused by the next run), never into --out.
+IMG="$WORK/img"
+"$PY" - "$IMG" <<'PYEOF'
+import os, struct, sys, zlib
+def png(path, seed, w=32, h=32):
+    rows = b"".join(b"\0" + bytes((seed * 31 + 7 * y + x + 50 * k) % 256 for x in range(w) for k in range(3)) for y in range(h))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+root = sys.argv[1]
+for split, n in (("train", 6), ("test", 3)):
+    for c in ("cat", "dog"):
+        for i in range(n):
+            png(f"{root}/{split}/{c}/{i}.png", i + 10 * (c == "dog"))
+with open(f"{root}/train/cat/bad.jpg", "wb") as f:
+    f.write(b"\xff\xd8\xff\xe0 not a jpeg")
+with open(f"{root}/train/dog/0.png", "rb") as f:
+    data = f.read()
+with open(f"{root}/train/dog/cut.png", "wb") as f:
+    f.write(data[: len(data) // 2])
+PYEOF
+"$CYC" verify "folder:$IMG" --json >"$WORK/verify.txt" 2>&1
+rc=$?
+if [[ $rc -eq 3 ]] && grep -q "^$IMG/train/cat/bad.jpg: cannot decode image" "$WORK/verify.txt" &&
+  grep -q "^$IMG/train/dog/cut.png: cannot decode image" "$WORK/verify.txt" &&
+  grep -q "folder:$IMG/train: 2 of 14 files are not readable images" "$WORK/verify.txt" &&
+  [[ $(json_field "$WORK/verify.txt" 'j["ok"] == False and j["checked"] == 20 and [b["path"][-11:] for b in j["bad"]] == ["cat/bad.jpg", "dog/cut.png"]') == True ]]; then
+  pass "verify lists the corrupt JPEG and the truncated PNG and exits 3"
+else
+  fail "verify of a folder with bad files (rc=$rc): $(tail -3 "$WORK/verify.txt")"
+fi
+"$CYC" verify "folder:$IMG/test" >"$WORK/verify_ok.txt" 2>&1 && grep -q "all 6 files are readable 32x32 images" "$WORK/verify_ok.txt" &&
+  pass "verify of a clean folder exits 0" || fail "verify of a clean folder: $(tail -2 "$WORK/verify_ok.txt")"
+expect_error "verify needs folder:DIR" "expected folder:DIR" -- "$CYC" verify "$IMG"
+expect_error "verify of a missing folder" "nope: not a directory" -- "$CYC" verify "folder:$WORK/nope"
+FT=(--data "folder:$IMG" --model resnet20 --epochs 1 --lr 0.05 --bs 4 --quiet --seed 3)
+if CYCLONE_CACHE_DIR="$WORK/cache" "$CYC" train "${FT[@]}" --out "$WORK/ftrain" --json >"$WORK/ftrain.txt" 2>"$WORK/ftrain.err" &&
+  [[ $(wc -l <"$WORK/ftrain.err") -eq 1 ]] &&
+  grep -q "skipped 2 of 14 files that are not readable images: cat/bad.jpg (cannot decode image" "$WORK/ftrain.err" &&
+  [[ $(ls "$WORK/cache" | wc -l) -eq 2 && -s "$WORK/ftrain/model.npz" ]] && ! ls -a "$WORK/ftrain" | grep -q '^\.cache'; then
+  pass "train on a folder with 2 bad files skips them with one warning; caches in the cache folder, none in --out"
+else
+  fail "train on a folder with bad files: $(tail -3 "$WORK/ftrain.err")"
+fi
+touch "$WORK/cache_marker"
+if CYCLONE_CACHE_DIR="$WORK/cache" "$CYC" train "${FT[@]}" --out "$WORK/ftrain2" >/dev/null 2>"$WORK/ftrain2.err" &&
+  grep -q "skipped 2 of 14" "$WORK/ftrain2.err" && [[ -z $(find "$WORK/cache" -newer "$WORK/cache_marker") ]]; then
+  pass "a second run reuses the shared caches and still warns about the skipped files"
+else
+  fail "second run on the folder: $(tail -3 "$WORK/ftrain2.err")"
+fi
+if CYCLONE_CACHE_DIR="$WORK/nocache" "$CYC" train "${FT[@]}" --out "$WORK/ftrain3" --limit-train 5 --cache "$WORK/cache" \
+  >/dev/null 2>"$WORK/ftrain3.err" && [[ ! -s "$WORK/ftrain3.err" ]] && ls "$WORK/cache" | grep -q "^img_train-limit5-" &&
+  [[ $(ls "$WORK/cache" | wc -l) -eq 3 && ! -e "$WORK/nocache" ]]; then
+  pass "--limit-train 5 decodes and caches only its 5 files (none of them bad), in --cache DIR"
+else
+  fail "--limit-train with --cache DIR: $(ls "$WORK/cache") $(tail -3 "$WORK/ftrain3.err")"
+fi
+if CYCLONE_CACHE_DIR="$WORK/nocache" "$CYC" train "${FT[@]}" --out "$WORK/ftrain4" --cache none >/dev/null 2>&1 &&
+  [[ ! -e "$WORK/nocache" ]] && ! ls -a "$WORK/ftrain4" | grep -q '^\.cache'; then
+  pass "--cache none writes no cache"
+else
+  fail "--cache none"
+fi
 "$CYC" info >/dev/null && pass "info" || fail "info"
 
 echo "$passes passed, $fails failed"

@@ -95,7 +95,7 @@ fi
 finetune() {  # finetune DEVICE OUT
   "$CYCLONE" finetune --data "folder:$SUBSET" --model resnet20 --weights "$RUN/resnet20.npz" --normalize imagenet \
     --device "$1" --threads "$THREADS" --seed 0 "${SETTINGS[@]}" \
-    --quiet --json --out "$2" | tee "$2/finetune.log" | grep -v '^{'
+    --quiet --json --out "$2" --cache "$WORK/decode_cache" | tee "$2/finetune.log" | grep -v '^{'
 }
 SAME_AS=()
 if [ "$MODE" = tiny ]; then

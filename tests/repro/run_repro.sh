@@ -73,7 +73,7 @@ RESULTS=()
 for fmt in npz onnx; do
   start=$(date +%s%N)
   "$CYCLONE" eval --data "folder:$DATA" --model "$MODEL" --weights "$RUN/$MODEL.$fmt" --normalize imagenet \
-    --device "$DEVICE" --json --quiet --out "$RUN" --dump-logits "$DUMP" > "$RUN/eval_$fmt.json"
+    --device "$DEVICE" --json --quiet --out "$RUN" --cache "$WORK/decode_cache" --dump-logits "$DUMP" > "$RUN/eval_$fmt.json"
   ms=$((($(date +%s%N) - start) / 1000000))
   echo "cyclone eval $MODEL $fmt ($MODE, $DEVICE): $((ms / 1000)).$((ms % 1000 / 100)) s"
   RESULTS+=(--result "$fmt=$RUN/eval_$fmt.json")

@@ -12,5 +12,6 @@ Runner add_finetune(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_schedule(CLI::App& app);
 Runner add_info(CLI::App& app);
+Runner add_verify(CLI::App& app);  // verify.cpp
 
 }  // namespace cyclone::cli

@@ -45,6 +45,9 @@ void add_common(CLI::App& app, Common& c, bool training) {
       ->check(whole_at_least(0));
   app.add_option("--limit-valid", c.limit_valid, "Use N validation images spread evenly over the set (0: all)")
       ->check(whole_at_least(0));
+  app.add_option("--cache", c.cache,
+                 "Where folder: data keeps its decode cache, one per folder and --limit, shared by all runs "
+                 "(default $CYCLONE_CACHE_DIR, else $XDG_CACHE_HOME/cyclone, else ~/.cache/cyclone), or 'none'");
   app.add_option("--threads", c.threads, "CPU threads (0: all cores)")->check(whole_at_least(0));
   app.add_flag("--json", c.json, "Print one JSON object of the results as the last line");
   app.add_flag("--quiet", c.quiet, "No progress bars");
@@ -158,28 +161,29 @@ namespace {
 // n images spread evenly over the set (folders are sorted by class, so the
 // first n would all be one class).
 std::shared_ptr<const data::ImageSet> limited(data::ImageSet s, int64_t n) {
-  if (n > 0 && n < s.n) {
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i * s.n / n;
-    s = data::subset_indices(s, idx);
-  }
+  if (n > 0 && n < s.n) s = data::subset_indices(s, data::spread_indices(s.n, n));
   return std::make_shared<const data::ImageSet>(std::move(s));
 }
 
-// An image folder, through a decode cache kept next to the output.
-data::ImageSet folder_split(const std::string& dir, const std::string& split, const Common& c) {
+// An image folder (DIR/split when that exists, else DIR), `limit` files of it spread evenly
+// (chosen from the listing, so nothing else is decoded), through the shared decode cache.
+std::shared_ptr<const data::ImageSet> folder_split(const std::string& dir, const std::string& split, int64_t limit,
+                                                   const Common& c) {
   std::string path = dir;
-  if (fs::is_directory(fs::path(dir) / split)) path = (fs::path(dir) / split).string();
+  if (!split.empty() && fs::is_directory(fs::path(dir) / split)) path = (fs::path(dir) / split).string();
   if (!fs::is_directory(path)) throw std::runtime_error("folder:" + dir + ": not a directory");
   data::LoadOptions o;
   o.threads = c.threads > 0 ? c.threads : 0;
-  fs::create_directories(c.out);
-  // One cache per folder: its name and a hash of its absolute path.
-  const fs::path abs = fs::absolute(path).lexically_normal();
-  const std::string name = (abs.has_filename() ? abs : abs.parent_path()).filename().string();
-  const std::string cache = (fs::path(c.out) / (".cache_" + name + "_" +
-                                                 std::to_string(std::hash<std::string>{}(abs.string()) % 1000000007) + ".bin")).string();
-  return data::load_or_build_cache(path, cache, o);
+  o.limit = limit;
+  const std::string cache_dir = c.cache.empty() ? data::default_cache_dir() : c.cache;
+  if (cache_dir.empty()) {
+    std::fprintf(stderr, "warning: no decode cache ($CYCLONE_CACHE_DIR, $XDG_CACHE_HOME and $HOME are unset); "
+                         "give --cache DIR to keep one\n");
+  }
+  data::ImageSet set = c.cache == "none" || cache_dir.empty()
+                           ? data::load_image_folder(path, o)
+                           : data::load_or_build_cache(path, data::cache_path_for(cache_dir, path, o), o);
+  return std::make_shared<const data::ImageSet>(std::move(set));
 }
 }  // namespace
 
@@ -215,9 +219,9 @@ DataPair load_data(const Common& c, bool need_train, const nn::InputSpec& in) {
     const bool parent = fs::is_directory(fs::path(arg) / "train") || fs::is_directory(fs::path(arg) / "test");
     if (need_train) {
       if (!parent) throw std::runtime_error("folder:" + arg + ": training needs a folder holding train/ and test/");
-      d.train = limited(folder_split(arg, "train", c), c.limit_train);
+      d.train = folder_split(arg, "train", c.limit_train, c);
     }
-    d.valid = limited(folder_split(arg, parent ? (need_train ? "test" : c.split) : "", c), c.limit_valid);
+    d.valid = folder_split(arg, parent ? (need_train ? "test" : c.split) : "", c.limit_valid, c);
     d.default_normalize = "cifar10";
     return d;
   }

@@ -24,6 +24,7 @@ struct Common {
   std::string weights;
   std::string device = "auto";
   std::string out = "out";
+  std::string cache;  // --cache: the decode cache folder, "none", or empty for data::default_cache_dir()
   std::string normalize = "auto";  // auto: the dataset's own preset (imagenet with pretrained ResNet weights)
   uint64_t seed = 0;
   int64_t bs = 128;

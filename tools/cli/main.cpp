@@ -1,6 +1,6 @@
 // cyclone: the command-line front door (lr-find, train, finetune, eval,
-// schedule, info). Any error becomes one line on stderr (and a JSON object under --json),
-// with exit status 2 for a bad command line and 1 for anything else.
+// schedule, info, verify). Any error becomes one line on stderr (and a JSON object under
+// --json), with exit status 2 for a bad command line and 1 for anything else.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(cyclone::cli::add_eval);
   add(cyclone::cli::add_schedule);
   add(cyclone::cli::add_info);
+  add(cyclone::cli::add_verify);
   // Errors are one line on stderr, and with --json also a JSON object as stdout's last line.
   const bool json = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::strcmp(a, "--json") == 0; }) !=
                     argv + argc;
