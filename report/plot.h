@@ -30,12 +30,20 @@ struct Marker {
   std::string label;
 };
 
+// One marked point, e.g. an LR-finder suggestion on its curve: a large square with an
+// outline, in a colour of its own, with its label in the legend after the series.
+struct Highlight {
+  double x = 0, y = 0;
+  std::string label;
+};
+
 struct PlotSpec {
   std::string title, xlabel, ylabel;
   bool log_x = false, log_y = false;
   std::vector<Series> series;
   std::vector<Marker> markers;
-  int width = 800, height = 500;
+  std::vector<Highlight> highlights;  // drawn over the series; colours follow the series'
+  int width = 1100, height = 680;
   std::optional<double> y_min, y_max;  // fixed y limits; otherwise from the data
   bool clip_outliers = false;  // y range ends 2 IQRs beyond the quartiles (log10 IQRs on log y)
 };

@@ -191,6 +191,33 @@ double tick_step(const std::vector<double>& ticks) {
 }  // namespace
 
 // Margins: left fits the y label and the widest y tick label, bottom the x
+namespace plot_detail {
+TitleLines fit_title(const std::string& title, int width) {
+  TitleLines t;
+  if (title.empty()) return t;
+  const int room = width - 20;
+  if (text_width(title, kTitleScale) <= room) {
+    t.lines = {title};
+    return t;
+  }
+  t.scale = kLabelScale;
+  std::string line;
+  for (std::size_t at = 0; at < title.size();) {
+    std::size_t end = title.find(' ', at);  // words keep their trailing comma
+    end = end == std::string::npos ? title.size() : end + 1;
+    const std::string word = title.substr(at, end - at);
+    if (!line.empty() && text_width(line + word, t.scale) > room) {
+      t.lines.push_back(line);
+      line.clear();
+    }
+    line += word;
+    at = end;
+  }
+  if (!line.empty()) t.lines.push_back(line);
+  return t;
+}
+}  // namespace plot_detail
+
 // tick labels and x label, top the title; all panels share the left margin.
 Layout layout_plots(const std::vector<PlotSpec>& specs) {
   if (specs.empty()) throw std::invalid_argument("layout_plots: no plots given");
@@ -198,7 +225,6 @@ Layout layout_plots(const std::vector<PlotSpec>& specs) {
   constexpr int pad = 10, tick_len = 5, gap = 4;
   const int tick_h = text_height(plot_detail::kTickScale);
   const int label_h = text_height(plot_detail::kLabelScale);
-  const int title_h = text_height(plot_detail::kTitleScale);
   int left = 0, right = 0;
   for (const PlotSpec& spec : specs) {
     if (spec.width < 120 || spec.height < 100 || spec.width > 20000 || spec.height > 20000)
@@ -222,7 +248,7 @@ Layout layout_plots(const std::vector<PlotSpec>& specs) {
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const PlotSpec& spec = specs[i];
     Axes& ax = layout.panels[i];
-    const int top = pad + (spec.title.empty() ? 0 : title_h + gap);
+    const int top = pad + plot_detail::fit_title(spec.title, layout.width).height(gap);
     const int bottom = tick_len + gap + tick_h + (spec.xlabel.empty() ? 0 : gap + label_h) + pad;
     ax.left = left;
     ax.top = y + top;

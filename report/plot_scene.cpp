@@ -120,7 +120,7 @@ void add_grid(const Axes& ax, Scene& sc) {
   }
 }
 
-// Returns the pixel points of all series, for legend placement.
+// Returns the pixel points of all series (lines sampled every 4 px), for legend placement.
 std::vector<Point> add_series(const PlotSpec& spec, const Axes& ax, Scene& sc) {
   std::vector<Point> drawn;
   const Box box = plot_box(ax);
@@ -140,14 +140,40 @@ std::vector<Point> add_series(const PlotSpec& spec, const Axes& ax, Scene& sc) {
     for (auto& path : series_paths(s, ax)) {
       for (std::size_t k = 0; k < path.size(); ++k) {
         drawn.push_back(path[k]);
-        if (k > 0)
-          drawn.push_back({(path[k].first + path[k - 1].first) / 2, (path[k].second + path[k - 1].second) / 2});
+        if (k == 0) continue;
+        // Points every 4 px along the segment, so that a steep line through a corner counts.
+        const double dx = path[k].first - path[k - 1].first, dy = path[k].second - path[k - 1].second;
+        const int n = static_cast<int>(std::hypot(dx, dy) / 4);
+        for (int q = 1; q < n; ++q) {
+          const double f = double(q) / double(n);
+          drawn.push_back({path[k - 1].first + f * dx, path[k - 1].second + f * dy});
+        }
       }
       if (path.size() == 1)
         sc.shapes.push_back(Rect{path[0].first - 1, path[0].second - 1, 3, 3, color});
       else
         sc.shapes.push_back(Polyline{std::move(path), color, 2});
     }
+  }
+  return drawn;
+}
+
+constexpr int kHighlightSize = 11;
+
+// Draws each highlight as a filled square with a dark outline; returns its points.
+std::vector<Point> add_highlights(const PlotSpec& spec, const Axes& ax, Scene& sc) {
+  std::vector<Point> drawn;
+  const Box box = plot_box(ax);
+  for (std::size_t k = 0; k < spec.highlights.size(); ++k) {
+    const Highlight& h = spec.highlights[k];
+    if (!ax.usable_x(h.x) || !ax.usable_y(h.y)) continue;
+    const Point p = pixel(ax, h.x, h.y);
+    if (!box.contains(p)) continue;
+    const double half = kHighlightSize / 2.0;
+    sc.shapes.push_back(Rect{p.first - half, p.second - half, kHighlightSize, kHighlightSize,
+                             series_color(spec.series.size() + k)});
+    sc.shapes.push_back(Rect{p.first - half, p.second - half, kHighlightSize, kHighlightSize, kInk, false});
+    drawn.push_back(p);
   }
   return drawn;
 }
@@ -206,9 +232,12 @@ void add_axes_frame(const PlotSpec& spec, const Axes& ax, Scene& sc) {
                              format_tick(y, ystep, ax.log_y), kInk, kTickScale, Anchor::Right});
   }
   const double cx = (box.x0 + box.x1) / 2;
-  if (!spec.title.empty())
-    sc.shapes.push_back(Text{{cx, box.y0 - gap - text_height(kTitleScale)}, spec.title, kInk,
-                             kTitleScale, Anchor::Center});
+  const TitleLines title = fit_title(spec.title, sc.width);
+  const int title_row = text_height(title.scale) + gap;
+  for (std::size_t i = 0; i < title.lines.size(); ++i) {
+    const double y = box.y0 - double(title_row) * double(title.lines.size() - i);
+    sc.shapes.push_back(Text{{sc.width / 2.0, y}, title.lines[i], kInk, title.scale, Anchor::Center});  // fit_title's room
+  }
   if (!spec.xlabel.empty())
     sc.shapes.push_back(Text{{cx, box.y1 + tick_len + gap + th + gap}, spec.xlabel, kInk,
                              kLabelScale, Anchor::Center});
@@ -219,15 +248,24 @@ void add_axes_frame(const PlotSpec& spec, const Axes& ax, Scene& sc) {
 
 // Legend box in whichever corner covers the fewest drawn points.
 void add_legend(const PlotSpec& spec, const Axes& ax, const std::vector<Point>& drawn, Scene& sc) {
-  std::vector<std::size_t> entries;
-  int widest = 0;
+  struct Entry {
+    const std::string* label;
+    Rgb color;
+    enum { line, point, highlight } kind;
+  };
+  std::vector<Entry> entries;
   for (std::size_t i = 0; i < spec.series.size(); ++i) {
-    if (spec.series[i].label.empty()) continue;
-    entries.push_back(i);
-    widest = std::max(widest, text_width(spec.series[i].label, kLabelScale));
+    const Series& s = spec.series[i];
+    if (!s.label.empty()) entries.push_back({&s.label, series_color(i), s.points ? Entry::point : Entry::line});
+  }
+  for (std::size_t k = 0; k < spec.highlights.size(); ++k) {
+    const Highlight& h = spec.highlights[k];
+    if (!h.label.empty()) entries.push_back({&h.label, series_color(spec.series.size() + k), Entry::highlight});
   }
   if (entries.empty()) return;
-  const int th = text_height(kLabelScale), row_h = th + 6, inset = 8, sample = 22;
+  int widest = 0;
+  for (const Entry& e : entries) widest = std::max(widest, text_width(*e.label, kLabelScale));
+  const int th = std::max(text_height(kLabelScale), kHighlightSize), row_h = th + 6, inset = 8, sample = 22;
   const double w = 8 + sample + 6 + widest + 6, h = 6 + row_h * double(entries.size());
   const Box box = plot_box(ax);
   const Box corners[4] = {{box.x1 - inset - w, box.y0 + inset, box.x1 - inset, box.y0 + inset + h},
@@ -244,12 +282,20 @@ void add_legend(const PlotSpec& spec, const Axes& ax, const std::vector<Point>& 
   sc.shapes.push_back(Rect{lb.x0, lb.y0, w, h, kWhite});
   sc.shapes.push_back(Rect{lb.x0, lb.y0, w, h, Rgb{200, 200, 200}, false});
   for (std::size_t r = 0; r < entries.size(); ++r) {
-    const Series& s = spec.series[entries[r]];
-    const Rgb color = series_color(entries[r]);
+    const Entry& e = entries[r];
     const double top = lb.y0 + 6 + row_h * double(r), mid = top + th / 2.0 - 1;
-    if (s.points) sc.shapes.push_back(Rect{lb.x0 + 8 + sample / 2.0 - 2, mid - 2, 5, 5, color});
-    else sc.shapes.push_back(Line{{lb.x0 + 8, mid}, {lb.x0 + 8 + sample, mid}, color, 2});
-    sc.shapes.push_back(Text{{lb.x0 + 8 + sample + 6, top}, s.label, kInk, kLabelScale});
+    const double cx = lb.x0 + 8 + sample / 2.0;
+    if (e.kind == Entry::point) {
+      sc.shapes.push_back(Rect{cx - 2, mid - 2, 5, 5, e.color});
+    } else if (e.kind == Entry::highlight) {
+      const double half = kHighlightSize / 2.0;
+      sc.shapes.push_back(Rect{cx - half, mid - half, kHighlightSize, kHighlightSize, e.color});
+      sc.shapes.push_back(Rect{cx - half, mid - half, kHighlightSize, kHighlightSize, kInk, false});
+    } else {
+      sc.shapes.push_back(Line{{lb.x0 + 8, mid}, {lb.x0 + 8 + sample, mid}, e.color, 2});
+    }
+    sc.shapes.push_back(Text{{lb.x0 + 8 + sample + 6, top + (th - text_height(kLabelScale)) / 2.0}, *e.label, kInk,
+                             kLabelScale});
   }
 }
 
@@ -265,6 +311,8 @@ Scene build_scene(const std::vector<PlotSpec>& specs) {
     const Axes& ax = layout.panels[i];
     add_grid(ax, sc);
     std::vector<Point> drawn = add_series(specs[i], ax, sc);
+    const std::vector<Point> marked = add_highlights(specs[i], ax, sc);
+    drawn.insert(drawn.end(), marked.begin(), marked.end());
     const bool has_data = !drawn.empty();
     const std::vector<Point> labels = add_markers(specs[i], ax, sc);
     drawn.insert(drawn.end(), labels.begin(), labels.end());

@@ -58,9 +58,18 @@ int text_width(const std::string& text, int scale);
 int text_height(int scale);
 
 // Text sizes used by the layout.
-inline constexpr int kTickScale = 1;
-inline constexpr int kLabelScale = 1;
-inline constexpr int kTitleScale = 2;
+inline constexpr int kTickScale = 2;
+inline constexpr int kLabelScale = 2;
+inline constexpr int kTitleScale = 3;
+
+// A title as drawn in `width` pixels: one line at kTitleScale when it fits, else smaller
+// (kLabelScale) and wrapped after commas or spaces, so that no title is ever clipped.
+struct TitleLines {
+  int scale = kTitleScale;
+  std::vector<std::string> lines;  // empty for no title
+  int height(int gap) const { return lines.empty() ? 0 : int(lines.size()) * (text_height(scale) + gap); }
+};
+TitleLines fit_title(const std::string& title, int width);
 
 Scene build_scene(const std::vector<PlotSpec>& specs);
 void write_png(const Scene& scene, const std::string& path);

@@ -4,6 +4,7 @@
 // checkpoint it resumed from.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -131,8 +132,13 @@ TEST_CASE("a resumed run drops the log rows written after its checkpoint, and a 
   first->fit(plan);
   {  // the run went on to step 12 before it was killed, mid-row
     first->load_checkpoint(dir + "/at7.npz");
+    const size_t extra = report::read_csv(dir + "/log.csv").names.size() - 8;  // the groups' lr columns
     std::ofstream log(dir + "/log.csv", std::ios::app);
-    for (int s = 7; s < 12; ++s) log << s << "," << (s + 1) / 10.0 << ",0.01,0.9,1.5,nan,nan,1\n";
+    for (int s = 7; s < 12; ++s) {
+      log << s << "," << (s + 1) / 10.0 << ",0.01,0.9,1.5,nan,nan,1";
+      for (size_t c = 0; c < extra; ++c) log << ",0.01";
+      log << "\n";
+    }
     log << "12,1.3,0.0";
   }
   auto resumed = make_learner(1, dir);
@@ -169,4 +175,25 @@ TEST_CASE("write_file_atomic leaves the old file whole when the writer throws") 
   }));
   const auto b = bytes_of(path);
   CHECK(std::string(b.begin(), b.end()) == "old");
+}
+
+TEST_CASE("with discriminative lrs, log.csv has each group's lr, and a resume keeps the columns") {
+  const std::string dir = tmp("group_lrs");
+  auto l = make_learner(3, dir);
+  const std::vector<double> peaks{1e-4, 1e-3, 1e-2, 1e-1};
+  l->fit_one_cycle(1, peaks);
+  const report::CsvTable t = report::read_csv(dir + "/log.csv");
+  const std::vector<nn::LayerGroup> groups = l->layer_groups();
+  REQUIRE(groups.size() == peaks.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const std::vector<double>& col = t.column("lr_" + groups[g].name);
+    const double peak = *std::max_element(col.begin(), col.end(), [](double a, double b) {
+      return std::isnan(a) || (!std::isnan(b) && a < b);
+    });
+    CHECK(peak == doctest::Approx(peaks[g]).epsilon(0.05));  // one-cycle's peak, reached at 30%
+  }
+  const std::vector<double> lr = t.column("lr"), head = t.column("lr_" + groups.back().name);
+  for (size_t i = 0; i < lr.size(); ++i) {
+    if (!std::isnan(lr[i])) CHECK(lr[i] == head[i]);  // "lr" stays the head's
+  }
 }

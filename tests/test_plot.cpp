@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "report/plot.h"
+#include "report/plot_scene.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -203,7 +204,7 @@ TEST_CASE("PNG output: two stacked panels, markers and far-off values") {
   const std::string path = temp_path("stacked.png");
   save_plots_vertical({top, bottom}, path);
   const Image img = load_png(path);
-  CHECK(img.w == 800);
+  CHECK(img.w == 1100);  // PlotSpec's default width
   CHECK(img.h == 450);
   const Layout layout = layout_plots({top, bottom});
   REQUIRE(layout.panels.size() == 2);
@@ -233,7 +234,7 @@ TEST_CASE("SVG output: one polyline per unbroken run, title, escaping") {
   const std::string svg = read_text(path);
   std::filesystem::remove(path);
   CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.find("width=\"800\" height=\"500\"") != std::string::npos);
+  CHECK(svg.find("width=\"1100\" height=\"680\"") != std::string::npos);  // PlotSpec's defaults
   CHECK(svg.find(">loss &lt;train&gt; &amp; valid</text>") != std::string::npos);
   REQUIRE(count(svg, "<polyline") == 1);
   const auto start = svg.find("points=\"", svg.find("<polyline")) + 8;
@@ -278,4 +279,37 @@ TEST_CASE("save_plot errors name the path") {
   }
   spec.width = 10;
   CHECK_THROWS_AS(save_plot(spec, temp_path("tiny.png")), std::invalid_argument);
+}
+
+TEST_CASE("titles too wide for the image wrap at a smaller size instead of being clipped") {
+  using namespace cyclone::report::plot_detail;
+  const TitleLines short_title = fit_title("learning rate", 800);
+  CHECK(short_title.scale == kTitleScale);
+  CHECK(short_title.lines == std::vector<std::string>{"learning rate"});
+  std::string long_title = "onecycle(";
+  for (int i = 0; i < 12; ++i) long_title += "key_" + std::to_string(i) + "=0.125, ";
+  const TitleLines wrapped = fit_title(long_title, 400);
+  CHECK(wrapped.scale == kLabelScale);
+  CHECK(wrapped.lines.size() > 2);
+  std::string joined;
+  for (const std::string& line : wrapped.lines) {
+    CHECK(text_width(line, wrapped.scale) <= 380);
+    joined += line;
+  }
+  CHECK(joined == long_title);  // nothing dropped
+  CHECK(fit_title("", 400).lines.empty());
+}
+
+TEST_CASE("highlights are large outlined squares in colours after the series', listed in the legend") {
+  PlotSpec spec;
+  spec.series.push_back({"loss", {1, 2, 3, 4}, {1, 2, 3, 4}});
+  spec.highlights.push_back({2.5, 2.5, "here 2.5"});
+  const std::string path = temp_path("highlight.png");
+  save_plot(spec, path);
+  const Image img = load_png(path);
+  std::filesystem::remove(path);
+  const Axes ax = layout_axes(spec);
+  const auto [px, py] = ax.to_pixel(2.5, 2.5);
+  // Off the line through (2.5, 2.5), still inside the square.
+  CHECK(img.at(px + 3, py - 3) == series_color(1));
 }

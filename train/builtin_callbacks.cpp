@@ -51,28 +51,42 @@ class RunLogCallback : public Callback {
  public:
   RunLogCallback(std::string dir, std::optional<FitPosition> resume_from)
       : dir_(std::move(dir)), resume_from_(resume_from) {}
-  void on_fit_begin(Learner&) override {
+  void on_fit_begin(Learner& l) override {
     std::filesystem::create_directories(dir_);
     const std::string path = dir_ + "/log.csv";
-    const std::vector<std::string> cols{"step", "epoch", "lr", "momentum", "train_loss", "valid_loss", "accuracy", "time"};
+    // With discriminative lrs, a column per group ("lr_<group>") besides the head's "lr".
+    const size_t groups = l.optimizer().num_groups();
+    const std::vector<nn::LayerGroup> named = l.layer_groups();
+    for (size_t g = 0; groups > 1 && g < groups; ++g) {
+      group_names_.push_back(named.size() == groups ? named[g].name : "group" + std::to_string(g));
+    }
+    std::vector<std::string> cols{"step", "epoch", "lr", "momentum", "train_loss", "valid_loss", "accuracy", "time"};
+    for (const std::string& n : group_names_) cols.push_back("lr_" + n);
+    group_lrs_.assign(group_names_.size(), {});
     const bool append = resume_from_ && std::filesystem::exists(path);
-    if (append) reload(path, *resume_from_);  // the plots cover the whole run, before and after the resume
+    if (append) reload(path, *resume_from_, cols);  // the plots cover the whole run, before and after the resume
     log_ = std::make_unique<report::CsvLog>(path, cols, append);
     t0_ = std::chrono::steady_clock::now();
   }
   void on_batch_end(Learner&, const BatchInfo& b) override {
-    const double t = elapsed();
-    log_->write_row({double(b.step), double(b.epoch) + double(b.batch + 1) / double(b.batches), b.lr, b.momentum,
-                     b.loss, NAN, NAN, t});
+    std::vector<double> row{double(b.step), double(b.epoch) + double(b.batch + 1) / double(b.batches), b.lr, b.momentum,
+                            b.loss, NAN, NAN, elapsed()};
+    for (size_t g = 0; g < group_names_.size(); ++g) {
+      const double lr = g < b.group_lrs.size() ? b.group_lrs[g] : NAN;
+      row.push_back(lr);
+      group_lrs_[g].push_back(lr);
+    }
+    log_->write_row(row);
     steps_.push_back(double(b.step));
     losses_.push_back(b.loss);
     lrs_.push_back(b.lr);
     moms_.push_back(b.momentum);
   }
   void on_epoch_end(Learner&, const EpochInfo& e) override {
-    const double t = elapsed();
-    log_->write_row({steps_.empty() ? 0.0 : steps_.back(), double(e.epoch + 1), NAN, NAN, e.train_loss, e.valid_loss,
-                     e.accuracy, t});
+    std::vector<double> row{steps_.empty() ? 0.0 : steps_.back(), double(e.epoch + 1), NAN, NAN, e.train_loss,
+                            e.valid_loss, e.accuracy, elapsed()};
+    row.resize(row.size() + group_names_.size(), NAN);
+    log_->write_row(row);
     epochs_.push_back(double(e.epoch + 1));
     accs_.push_back(e.accuracy);
     vlosses_.push_back(e.valid_loss);
@@ -85,6 +99,7 @@ class RunLogCallback : public Callback {
     loss.xlabel = "step";
     loss.ylabel = "loss";
     loss.series.push_back({"train (per batch)", steps_, losses_, false});
+    loss.series.push_back({"train (smoothed)", steps_, smoothed(losses_), false});
     loss.series.push_back({"valid (per epoch)", end_steps_, vlosses_, false});
     loss.clip_outliers = true;
     report::save_plot(loss, dir_ + "/loss.png");
@@ -92,7 +107,19 @@ class RunLogCallback : public Callback {
     lr.title = "learning rate";
     lr.xlabel = "step";
     lr.ylabel = "lr";
-    lr.series.push_back({"lr (head group)", steps_, lrs_, false});
+    if (group_names_.empty()) {
+      lr.series.push_back({"lr", steps_, lrs_, false});
+    } else {  // every group; on a log axis when they lie more than 10x apart
+      double lo = INFINITY, hi = 0;
+      for (size_t g = 0; g < group_names_.size(); ++g) {
+        lr.series.push_back({group_names_[g], steps_, group_lrs_[g], false});
+        for (double v : group_lrs_[g]) {
+          if (v > 0 && std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+        }
+      }
+      lr.log_y = hi > 10 * lo;
+      if (lr.log_y) lr.ylabel = "lr (log scale)";
+    }
     mom.title = "momentum";
     mom.xlabel = "step";
     mom.ylabel = "momentum";
@@ -116,9 +143,10 @@ class RunLogCallback : public Callback {
   // them. The rows after it (written by the run after its last checkpoint, up to its kill)
   // are dropped from the file, so the resumed run's rows follow on without duplicates.
   // Batch rows have an lr; epoch rows do not, and count the epochs done.
-  void reload(const std::string& path, const FitPosition& from) {
+  // The kept rows are rewritten under `cols` (a column the old log lacks is NaN).
+  void reload(const std::string& path, const FitPosition& from, const std::vector<std::string>& cols) {
     const report::CsvTable t = report::read_csv(path, true);
-    report::CsvTable kept{t.path, t.names, std::vector<std::vector<double>>(t.names.size())};
+    report::CsvTable kept{t.path, cols, std::vector<std::vector<double>>(cols.size())};
     // Copies, not references: GCC 13's -Wdangling-reference cannot tell that column()'s
     // result lives in `t` rather than in the temporary std::string key.
     const std::vector<double> step = t.column("step");
@@ -128,7 +156,7 @@ class RunLogCallback : public Callback {
     for (size_t i = 0; i < step.size(); ++i) {
       const bool epoch_row = std::isnan(lr[i]);
       if (epoch_row ? epoch[i] > double(from.epoch) : step[i] >= double(from.step)) continue;
-      for (size_t c = 0; c < t.names.size(); ++c) kept.columns[c].push_back(t.columns[c][i]);
+      for (size_t c = 0; c < cols.size(); ++c) kept.columns[c].push_back(t.has(cols[c]) ? t.column(cols[c])[i] : NAN);
       if (std::isfinite(time[i])) time_offset_ = std::max(time_offset_, time[i]);
       if (epoch_row) {
         epochs_.push_back(epoch[i]);
@@ -140,9 +168,28 @@ class RunLogCallback : public Callback {
         losses_.push_back(t.column("train_loss")[i]);
         lrs_.push_back(lr[i]);
         moms_.push_back(t.column("momentum")[i]);
+        for (size_t g = 0; g < group_names_.size(); ++g) {
+          const std::string col = "lr_" + group_names_[g];
+          group_lrs_[g].push_back(t.has(col) ? t.column(col)[i] : NAN);
+        }
       }
     }
-    if (kept.rows() != t.rows()) report::write_csv(kept, path);
+    if (kept.rows() != t.rows() || t.names != cols) report::write_csv(kept, path);
+  }
+
+  // fastai's smoothed training loss: a bias-corrected exponential moving average (beta 0.98).
+  static std::vector<double> smoothed(const std::vector<double>& losses) {
+    std::vector<double> out;
+    double avg = 0;
+    int64_t n = 0;
+    for (double v : losses) {
+      if (std::isfinite(v)) {
+        avg = 0.98 * avg + 0.02 * v;
+        ++n;
+      }
+      out.push_back(n ? avg / (1 - std::pow(0.98, double(n))) : NAN);
+    }
+    return out;
   }
 
   std::string dir_;
@@ -151,6 +198,8 @@ class RunLogCallback : public Callback {
   std::chrono::steady_clock::time_point t0_;
   double time_offset_ = 0;
   std::vector<double> steps_, losses_, lrs_, moms_, epochs_, accs_, vlosses_, end_steps_;
+  std::vector<std::string> group_names_;       // with more than one group
+  std::vector<std::vector<double>> group_lrs_;  // per group, per batch row
 };
 
 class NanStopCallback : public Callback {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cyclone::train {
 
@@ -17,6 +18,7 @@ struct BatchInfo {
   double loss = 0;
   double lr = 0;           // of the last group (the head)
   double momentum = 0;
+  std::vector<double> group_lrs;  // every parameter group's lr, first to last
 };
 
 struct EpochInfo {

@@ -87,6 +87,12 @@ FitResult Learner::fit(const FitPlan& plan) {
   for (auto& c : plan.callbacks) cbs.push_back(c.get());
   state_.stop_requested = state_.diverged = false;
   state_.position = start;
+  struct Fitting {  // validation bars stay off inside the fit, also when it throws
+    bool& flag;
+    const bool before;
+    explicit Fitting(bool& f) : flag(f), before(f) { flag = true; }
+    ~Fitting() { flag = before; }
+  } fitting(fitting_);
   std::optional<InterruptGuard> interrupt_guard;
   if (opts_.handle_interrupts) interrupt_guard.emplace();
   for (Callback* c : cbs) c->on_fit_begin(*this);
@@ -130,7 +136,7 @@ FitResult Learner::fit(const FitPlan& plan) {
       pending.clear();
     };
     auto run_batch = [&](const Tensor& x, const Tensor& y, int64_t b) {
-      BatchInfo info{step, epoch, b, batches, 0, 0, 0};
+      BatchInfo info{step, epoch, b, batches, 0, 0, 0, {}};
       const Tensor loss = train_step(ts, x, y, step, [&] {
         info.lr = opt_->lr(opt_->num_groups() - 1);
         info.momentum = opt_->momentum(opt_->num_groups() - 1);
@@ -138,6 +144,8 @@ FitResult Learner::fit(const FitPlan& plan) {
         // As the step uses them: a callback may change them (e.g. ReduceLrOnPlateau).
         info.lr = opt_->lr(opt_->num_groups() - 1);
         info.momentum = opt_->momentum(opt_->num_groups() - 1);
+        info.group_lrs.resize(opt_->num_groups());
+        for (size_t g = 0; g < opt_->num_groups(); ++g) info.group_lrs[g] = opt_->lr(g);
       });
       pending.emplace_back(info, loss);
       images += x.size(0);

@@ -4,6 +4,7 @@
 #include "train/learner.h"
 
 #include <cmath>
+#include <iostream>
 #include <stdexcept>
 
 #include "autograd/functions.h"
@@ -152,6 +153,11 @@ FitResult Learner::fit_cycles(const schedules::ScheduleSpec& spec, bool snapshot
   return r;
 }
 
+std::unique_ptr<report::ProgressBar> Learner::validation_bar(const std::string& label) const {
+  if (opts_.quiet || fitting_ || !valid_) return nullptr;
+  return std::make_unique<report::ProgressBar>(label, valid_->num_batches(), std::cerr);
+}
+
 Metrics Learner::validate() {
   Metrics m;
   if (precomputed_ ? !feat_valid_.defined() : !valid_) {
@@ -179,7 +185,12 @@ Metrics Learner::validate() {
     }
   } else {
     valid_->start_epoch(0);
-    while (auto batch = valid_->next()) score(model_->forward(batch->x), batch->y);
+    const std::unique_ptr<report::ProgressBar> bar = validation_bar("valid");
+    while (auto batch = valid_->next()) {
+      score(model_->forward(batch->x), batch->y);
+      if (bar) bar->update(batch->index + 1);
+    }
+    if (bar) bar->finish();
   }
   model_->train();
   if (m.count == 0) {

@@ -11,6 +11,7 @@
 #include "nn/models/model.h"
 #include "optim/optimizer.h"
 #include "optim/optimizer_kind.h"
+#include "report/progress.h"
 #include "schedules/schedule.h"
 #include "schedules/spec.h"
 #include "train/callback.h"
@@ -197,6 +198,9 @@ class Learner {
   std::pair<Tensor, Tensor> feature_batch(const Tensor& feats, const Tensor& labels,
                                           const std::vector<int64_t>& order, int64_t b) const;
   Metrics score_probs(const Tensor& probs) const;  // accuracy and NLL of [N, classes] on the validation set
+  // A bar over the validation batches, for passes outside a fit (eval, TTA, ensembles); none
+  // when quiet or inside a fit, whose epoch lines say enough.
+  std::unique_ptr<report::ProgressBar> validation_bar(const std::string& label) const;
 
   nn::ModelPtr model_;
   std::shared_ptr<DataLoader> train_, valid_;
@@ -207,6 +211,7 @@ class Learner {
   int64_t frozen_to_ = 0;
   FitState state_;
   bool precomputed_ = false;
+  bool fitting_ = false;  // inside fit()
   // Precomputed features: [N, F] on the host, with labels.
   Tensor feat_train_, feat_train_y_, feat_valid_, feat_valid_y_;
 };

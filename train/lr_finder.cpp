@@ -5,6 +5,7 @@
 #include "train/lr_finder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -153,13 +154,25 @@ void write_lr_find(const LrFindResult& r, const std::string& dir, const std::str
   p.xlabel = "learning rate (log scale)";
   p.ylabel = "loss";
   p.log_x = true;
-  p.clip_outliers = true;
-  p.series.push_back({"loss", r.lrs, r.losses, true});
+  // The frame holds the whole smoothed curve (the sweep stops once it diverges) and reaches
+  // down to the lowest raw loss, the region to read; raw points far above it are left out.
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < r.lrs.size(); ++i) {
+    if (std::isfinite(r.smoothed[i])) lo = std::min(lo, r.smoothed[i]), hi = std::max(hi, r.smoothed[i]);
+    if (std::isfinite(r.losses[i])) lo = std::min(lo, r.losses[i]);
+  }
+  if (std::isfinite(lo) && std::isfinite(hi) && hi > lo) {
+    p.y_min = lo - 0.05 * (hi - lo);
+    p.y_max = hi + 0.05 * (hi - lo);
+  }
+  p.series.push_back({"loss (raw)", r.lrs, r.losses, true});
   p.series.push_back({"smoothed loss", r.lrs, r.smoothed, false});
+  // Each suggestion is a marked point on the smoothed curve, with its value in the legend.
   for (const schedules::NamedSuggestion& s : r.suggestions) {
     char label[64];
-    std::snprintf(label, sizeof label, "%s %.2g%s", s.rule.c_str(), s.suggestion.lr, s.rule == chosen ? " (used)" : "");
-    p.markers.push_back({s.suggestion.lr, label});
+    std::snprintf(label, sizeof label, "%s %.1e%s", s.rule.c_str(), s.suggestion.lr, s.rule == chosen ? " (used)" : "");
+    const size_t i = std::min(s.suggestion.index, r.smoothed.size() - 1);
+    p.highlights.push_back({s.suggestion.lr, r.smoothed[i], label});
   }
   report::save_plot(p, dir + "/lr_find.png");
 }

@@ -16,11 +16,14 @@ Tensor Learner::predict_probs(bool tta) {
   model_->eval();
   std::vector<Tensor> out;
   valid_->start_epoch(0);
+  const std::unique_ptr<report::ProgressBar> bar = validation_bar(tta ? "predict (flip TTA)" : "predict");
   while (auto b = valid_->next()) {
     Tensor p = F::softmax(model_->forward(b->x), 1);
     if (tta) p = mul(add(p, F::softmax(model_->forward(b->x.flip(3).contiguous()), 1)), 0.5);
     out.push_back(p);
+    if (bar) bar->update(b->index + 1);
   }
+  if (bar) bar->finish();
   model_->train();
   return cat(out, 0);
 }

@@ -1,6 +1,7 @@
 // lr-find, train, eval, schedule and info.
 #include "commands.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -443,6 +444,16 @@ Runner add_schedule(CLI::App& app) {
       }
       lr.series.push_back(sl);
       if (!sm.x.empty()) mom.series.push_back(sm);
+    }
+    double lo = INFINITY, hi = 0;  // groups more than 10x apart: a log lr axis, so the low ones show
+    for (const report::Series& sr : lr.series) {
+      for (double v : sr.y) {
+        if (v > 0 && std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+      }
+    }
+    if (lr.series.size() > 1 && hi > 10 * lo) {
+      lr.log_y = true;
+      lr.ylabel = "lr (log scale)";
     }
     panels.push_back(lr);
     if (has_mom) panels.push_back(mom);
