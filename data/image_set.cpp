@@ -1,9 +1,12 @@
-// Checks and subset helpers for ImageSet.
+// Checks, subset helpers and the random validation split for ImageSet.
 #include "data/image_set.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
+
+#include "data/rng.h"
 
 namespace cyclone::data {
 
@@ -45,6 +48,28 @@ ImageSet subset_indices(const ImageSet& set, std::span<const int64_t> indices) {
     out.labels[i] = set.labels[src];
   }
   return out;
+}
+
+SplitSets random_split(const ImageSet& set, double valid_fraction, uint64_t seed) {
+  if (!(valid_fraction > 0 && valid_fraction < 1)) {
+    throw std::invalid_argument("random_split: the validation fraction must be in (0, 1), got " +
+                                std::to_string(valid_fraction));
+  }
+  const auto n_valid = std::max<int64_t>(1, std::llround(valid_fraction * double(set.n)));
+  if (n_valid >= set.n) {
+    throw std::invalid_argument("random_split: " + std::to_string(set.n) + " images are too few to hold out " +
+                                std::to_string(valid_fraction * 100) + "% and keep some for training");
+  }
+  // A seeded Fisher-Yates shuffle picks the held-out images; both parts keep the set's order.
+  std::vector<int64_t> order(static_cast<size_t>(set.n));
+  for (int64_t i = 0; i < set.n; ++i) order[size_t(i)] = i;
+  SampleRng rng(seed, 0, 0, 0x5117);
+  for (int64_t i = set.n - 1; i > 0; --i) std::swap(order[size_t(i)], order[rng.below(uint64_t(i) + 1)]);
+  std::vector<bool> held(static_cast<size_t>(set.n), false);
+  for (int64_t k = 0; k < n_valid; ++k) held[size_t(order[size_t(k)])] = true;
+  std::vector<int64_t> train_idx, valid_idx;
+  for (int64_t i = 0; i < set.n; ++i) (held[size_t(i)] ? valid_idx : train_idx).push_back(i);
+  return {subset_indices(set, train_idx), subset_indices(set, valid_idx)};
 }
 
 std::vector<int64_t> spread_indices(int64_t total, int64_t n) {

@@ -37,6 +37,15 @@ ImageSet subset_indices(const ImageSet& set, std::span<const int64_t> indices);
 // class-sorted set stays represented. All of [0, total) when n is 0 or at least total.
 std::vector<int64_t> spread_indices(int64_t total, int64_t n);
 
+// fastai's RandomSplitter: a seeded random fraction of the images (rounded, at least one
+// when the fraction is above 0) as a validation set, the rest as a training set, each in the
+// set's order. Throws std::invalid_argument unless 0 < valid_fraction < 1 and both parts
+// are non-empty.
+struct SplitSets {
+  ImageSet train, valid;
+};
+SplitSets random_split(const ImageSet& set, double valid_fraction, uint64_t seed);
+
 // The first n images (all of them if n >= set.n).
 ImageSet subset_first(const ImageSet& set, int64_t n);
 

@@ -133,6 +133,12 @@ class Learner {
   // ---- evaluation ----
   Metrics validate();                 // on the validation loader
   Metrics validate_tta();             // averaging softmax over the image and its horizontal flip
+  // fastai's tta(n, beta) with the training augmentations: the mean softmax of n augmented
+  // passes over the validation set (`augment`'s crop and flip, a different draw each pass),
+  // mixed with the plain pass as (1 - beta) * augmented + beta * plain. `augment` must
+  // augment something (crop, flip or cutout); its normalisation must be the validation's.
+  Tensor predict_probs_augmented(const data::AugmentConfig& augment, int64_t n = 4, double beta = 0.25);
+  Metrics validate_tta(const data::AugmentConfig& augment, int64_t n = 4, double beta = 0.25);
   // Softmax probabilities [N, classes] on the validation set, in loader order (unshuffled).
   Tensor predict_probs(bool tta = false);
   // Accuracy of the average softmax of the last m snapshots (m <= snapshots kept).

@@ -224,6 +224,33 @@ expect_error "finetune --epochs with sgdr" "--epochs: only with --schedule onecy
 expect_error "finetune --freeze-to past the groups" "--freeze-to 4: the model has 4 layer groups, so at most 3" -- \
   "$CYC" "${FT[@]}" --out "$WORK/x" --freeze-to 4
 
+# ---- a random validation split from the training images, and TTA with the training augmentation ----
+VP=(--data synthetic --model smallcnn --valid-pct 0.2 --limit-valid 200 --quiet --seed 4)
+"$CYC" train "${VP[@]}" --limit-train 800 --bs 32 --epochs 1 --lr 0.05 --out "$WORK/vp" --json >"$WORK/vp.txt" 2>&1
+"$CYC" eval "${VP[@]}" --weights "$WORK/vp/model.npz" --json >"$WORK/vp_ev.txt" 2>&1
+"$CYC" eval --data synthetic --model smallcnn --limit-valid 200 --quiet --seed 4 --weights "$WORK/vp/model.npz" --json >"$WORK/vp_test.txt" 2>&1
+if [[ $(json_field "$WORK/vp_ev.txt" 'j["count"]') == 200 ]] &&
+  [[ $(json_field "$WORK/vp_ev.txt" 'j["top1"]') == $(json_field "$WORK/vp.txt" 'j["final_accuracy"]') ]] &&
+  [[ $(json_field "$WORK/vp_ev.txt" 'j["mean_loss"]') != $(json_field "$WORK/vp_test.txt" 'j["mean_loss"]') ]]; then
+  pass "--valid-pct 0.2 validates on held-out training images; eval with the same --valid-pct and --seed scores the same part"
+else
+  fail "--valid-pct: train $(tail -1 "$WORK/vp.txt" | head -c 200) eval $(tail -1 "$WORK/vp_ev.txt")"
+fi
+"$CYC" train --data synthetic --model resnet20 --limit-train 64 --limit-valid 64 --bs 32 --epochs 1 --lr 0.05 --quiet \
+  --out "$WORK/r20" >/dev/null 2>&1
+R20=(eval --data synthetic --model resnet20 --limit-valid 64 --weights "$WORK/r20/model.npz" --quiet --json)
+"$CYC" "${R20[@]}" --tta-aug 2 >"$WORK/tta.txt" 2>&1
+"$CYC" "${R20[@]}" --tta-aug 2 --tta-beta 1 >"$WORK/tta_b1.txt" 2>&1
+"$CYC" "${R20[@]}" >"$WORK/tta_none.txt" 2>&1
+if [[ $(json_field "$WORK/tta.txt" 'j["tta_aug"]["passes"]') == 2 && $(json_field "$WORK/tta.txt" 'j["count"]') == 64 ]] &&
+  [[ $(json_field "$WORK/tta_b1.txt" 'j["correct"]') == $(json_field "$WORK/tta_none.txt" 'j["correct"]') ]]; then
+  pass "eval --tta-aug 2 averages passes with the training crop and flip; --tta-beta 1 is the plain pass"
+else
+  fail "--tta-aug: $(tail -1 "$WORK/tta.txt") / $(tail -1 "$WORK/tta_b1.txt")"
+fi
+expect_error "--tta-aug on 28x28 images" "--tta-aug: these 28x28 images get no training augmentation" -- \
+  "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/vp/model.npz" --tta-aug 2
+
 # ---- options are checked before anything runs ----
 Q=(--data synthetic --limit-train 64 --limit-valid 32 --quiet --out "$WORK/x")
 expect_error "--epochs 0" "--epochs: expected a whole number >= 1, got '0'" -- "$CYC" train "${Q[@]}" --epochs 0

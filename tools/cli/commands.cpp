@@ -349,6 +349,8 @@ Runner add_eval(CLI::App& app) {
   auto* sub = app.add_subcommand("eval", "Evaluate weights: top-1, mean loss and count");
   auto c = std::make_shared<Common>();
   auto tta = std::make_shared<bool>(false);
+  auto tta_aug = std::make_shared<int64_t>(0);
+  auto tta_beta = std::make_shared<double>(0.25);
   auto dump_logits = std::make_shared<int64_t>(0);
   auto precise_bn = std::make_shared<int64_t>(0);
   add_common(*sub, *c, false);
@@ -357,6 +359,13 @@ Runner add_eval(CLI::App& app) {
       "are scored as one ensemble: the average of their softmax outputs");
   sub->add_option("--split", c->split, "test | train")->capture_default_str()->check(CLI::IsMember({"test", "train"}));
   sub->add_flag("--tta", *tta, "Average predictions over horizontal flips");
+  sub->add_option("--tta-aug", *tta_aug,
+                  "fastai's tta: also average N passes with the training augmentation (crop and flip), mixed with "
+                  "the plain pass by --tta-beta (0: off)")
+      ->check(whole_at_least(0));
+  sub->add_option("--tta-beta", *tta_beta, "With --tta-aug: the plain pass's weight")
+      ->capture_default_str()
+      ->check(number_in(0, 1.000001));
   sub->add_option("--dump-logits", *dump_logits,
                   "Also put the logits of the first N images (loader order: class, then file name) "
                   "into the JSON as \"logits\"")
@@ -365,7 +374,8 @@ Runner add_eval(CLI::App& app) {
                   "First re-estimate BatchNorm statistics as the average over N unaugmented training "
                   "batches (0: off; loads the training split)")
       ->check(whole_at_least(0));
-  return [c, tta, dump_logits, precise_bn] {
+  return [c, tta, tta_aug, tta_beta, dump_logits, precise_bn] {
+    if (*tta && *tta_aug > 0) throw std::invalid_argument("--tta and --tta-aug: give one");
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("eval: --weights FILE is required");
     if (*precise_bn > 0 && c->split != "test") {
@@ -389,11 +399,20 @@ Runner add_eval(CLI::App& app) {
       bn_batches = train::recalibrate_bn(*s.model, s.learner->train_loader(), po);
       std::printf("precise BN: statistics averaged over %lld training batches\n", static_cast<long long>(bn_batches));
     }
-    const train::Metrics m = *tta ? s.learner->validate_tta() : s.learner->validate();
+    const data::AugmentConfig augment = training_augment(*c, *s.data.valid, resolve_normalize(*c, s.data));
+    if (*tta_aug > 0 && augment.crop_padding == 0 && !augment.flip) {
+      throw std::invalid_argument("--tta-aug: these " + std::to_string(s.data.valid->height) + "x" +
+                                  std::to_string(s.data.valid->width) +
+                                  " images get no training augmentation (crop and flip are for 32x32 and larger)");
+    }
+    const train::Metrics m = *tta_aug > 0 ? s.learner->validate_tta(augment, *tta_aug, *tta_beta)
+                             : *tta       ? s.learner->validate_tta()
+                                          : s.learner->validate();
     std::printf("top-1 %.4f (%lld/%lld correct), mean loss %.4f, count %lld\n", m.accuracy,
                 static_cast<long long>(m.correct), static_cast<long long>(m.count), m.loss, static_cast<long long>(m.count));
     json j{{"command", "eval"}, {"model", c->model}, {"weights", c->weights}, {"top1", m.accuracy},
            {"correct", m.correct}, {"count", m.count}, {"mean_loss", m.loss}, {"tta", *tta}};
+    if (*tta_aug > 0) j["tta_aug"] = {{"passes", *tta_aug}, {"beta", *tta_beta}};
     if (bn_batches > 0) j["precise_bn_batches"] = bn_batches;
     if (*dump_logits > 0) j["logits"] = first_logits(s, *dump_logits);
     emit_json(*c, j);

@@ -49,6 +49,10 @@ void add_common(CLI::App& app, Common& c, bool training) {
                  "Where folder: data keeps its decode cache, one per folder and --limit, shared by all runs "
                  "(default $CYCLONE_CACHE_DIR, else $XDG_CACHE_HOME/cyclone, else ~/.cache/cyclone), or 'none'");
   app.add_option("--threads", c.threads, "CPU threads (0: all cores)")->check(whole_at_least(0));
+  app.add_option("--valid-pct", c.valid_pct,
+                 "Validate on this fraction of the training images, held out at random by --seed (fastai's "
+                 "RandomSplitter), instead of the test split; give eval the same value to score that part")
+      ->check(number_in(0, 1));
   app.add_flag("--json", c.json, "Print one JSON object of the results as the last line");
   app.add_flag("--quiet", c.quiet, "No progress bars");
   if (training) {
@@ -185,6 +189,38 @@ std::shared_ptr<const data::ImageSet> folder_split(const std::string& dir, const
                            : data::load_or_build_cache(path, data::cache_path_for(cache_dir, path, o), o);
   return std::make_shared<const data::ImageSet>(std::move(set));
 }
+// --valid-pct: the training images of the SPEC, split at random into training and
+// validation sets (fastai's RandomSplitter); the test split is not read.
+DataPair split_training_images(const Common& c, bool need_train, const std::string& kind, const std::string& arg,
+                               const nn::InputSpec& in) {
+  DataPair d;
+  data::ImageSet all;
+  if (kind == "synthetic") {
+    all = data::make_synthetic(2500, int(in.channels), int(in.height), int(in.width), 10, c.seed + 1);
+    d.default_normalize = "none";
+  } else if (kind == "fashion-mnist") {
+    all = data::load_fashion_mnist(arg.empty() ? "/usr/share/datasets/fashion-mnist" : arg, data::Split::train);
+    d.default_normalize = "fashion-mnist";
+  } else if (kind == "cifar10" && !arg.empty()) {
+    all = data::load_cifar10_binary(arg, data::Split::train);
+    d.default_normalize = "cifar10";
+  } else if (kind == "folder" && !arg.empty()) {
+    all = *folder_split(arg, "train", 0, c);  // DIR/train, or DIR itself when it has no train/
+    d.default_normalize = "cifar10";
+  } else {
+    throw std::invalid_argument("--data " + c.data +
+                                ": unknown SPEC (expected cifar10:DIR, folder:DIR, fashion-mnist[:DIR] or synthetic)");
+  }
+  data::SplitSets parts;
+  try {
+    parts = data::random_split(all, c.valid_pct, c.seed);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--valid-pct " + std::to_string(c.valid_pct) + " of --data " + c.data + ": " + e.what());
+  }
+  if (need_train) d.train = limited(std::move(parts.train), c.limit_train);
+  d.valid = limited(std::move(parts.valid), c.limit_valid);
+  return d;
+}
 }  // namespace
 
 DataPair load_data(const Common& c, bool need_train, const nn::InputSpec& in) {
@@ -192,6 +228,10 @@ DataPair load_data(const Common& c, bool need_train, const nn::InputSpec& in) {
   const std::string& spec = c.data;
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon), arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (c.valid_pct > 0) {
+    if (!need_train && c.split != "test") throw std::invalid_argument("--valid-pct and --split: give one");
+    return split_training_images(c, need_train, kind, arg, in);
+  }
   if (kind == "synthetic") {
     const int64_t n_train = c.limit_train > 0 ? c.limit_train : 2000, n_valid = c.limit_valid > 0 ? c.limit_valid : 500;
     d.train = std::make_shared<const data::ImageSet>(data::make_synthetic(n_train, int(in.channels), int(in.height), int(in.width), 10, c.seed + 1));
@@ -249,6 +289,17 @@ optim::OptimizerKind parse_opt(const std::string& text) {
 }
 }  // namespace
 
+data::AugmentConfig training_augment(const Common& c, const data::ImageSet& probe, const std::string& normalize) {
+  data::AugmentConfig a;
+  a.normalize = normalize;
+  if (c.augment && probe.height >= 32) {  // CIFAR-style: reflect-pad 4, random crop, flip
+    a.crop_padding = 4;
+    a.pad_mode = data::PadMode::reflect;
+    a.flip = true;
+  }
+  return a;
+}
+
 Session make_session(const Common& c, bool need_train) {
   if (!(c.label_smoothing >= 0 && c.label_smoothing < 1)) {
     throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(c.label_smoothing));
@@ -294,11 +345,7 @@ Session make_session(const Common& c, bool need_train) {
   lo.augment.normalize = norm;
   train::LoaderOptions vo = lo;
   vo.shuffle = false;
-  if (c.augment && probe.height >= 32) {
-    lo.augment.crop_padding = 4;
-    lo.augment.pad_mode = data::PadMode::reflect;
-    lo.augment.flip = true;
-  }
+  lo.augment = training_augment(c, probe, norm);
   auto valid = std::make_shared<train::DataLoader>(s.data.valid, vo);
   auto trainl = need_train ? std::make_shared<train::DataLoader>(s.data.train, lo) : valid;
   train::LearnerOptions opts;

@@ -29,6 +29,7 @@ struct Common {
   uint64_t seed = 0;
   int64_t bs = 128;
   int64_t limit_train = 0, limit_valid = 0;  // keep this many images (0: all)
+  double valid_pct = 0;                      // > 0: validate on this random part of the training images
   std::string split = "test";                // eval: which split to evaluate
   bool augment = true;
   bool json = false, quiet = false;
@@ -84,6 +85,10 @@ Device pick_device(const std::string& name);
 // True when --model names an ONNX file (an imported graph, which carries its weights).
 bool is_onnx_file(const std::string& model);
 std::string resolve_normalize(const Common& c, const DataPair& d);
+
+// The training augmentation the options give for images like `probe` (crop and flip for
+// 32x32 and larger, none for smaller or with --no-augment), with `normalize`.
+data::AugmentConfig training_augment(const Common& c, const data::ImageSet& probe, const std::string& normalize);
 
 struct Session {
   DataPair data;
