@@ -219,6 +219,27 @@ if [[ -s "$WORK/ft2/mine.npz" && $(json_field "$WORK/ft2.txt" '"%.4g,%.4g" % (j[
 else
   fail "finetune choices: $(grep -v '^{' "$WORK/ft2.txt" | tail -4)"
 fi
+FTL=(finetune --data synthetic --model smallcnn --limit-train 2048 --limit-valid 64 --bs 32 --quiet --seed 3
+  --weights "$WORK/cyc/model.npz" --lr 0.01 --cycles 3 --keep-last)
+"$CYC" "${FTL[@]}" --out "$WORK/ft_full" >/dev/null 2>&1
+D="$WORK/ft_cut"
+"$CYC" "${FTL[@]}" --out "$D" >"$D.txt" 2>&1 &
+pid=$!
+wait_rows "$D/log.csv" 150 $pid  # the unfrozen phase, in its second cycle
+kill -INT $pid
+wait $pid
+rc=$?
+resume=$(sed -n 's/^continue with: //p' "$D.txt")
+if [[ $rc -eq 130 && $resume == *"--resume"* ]] && eval "$resume" >"$D.resumed.txt" 2>&1 &&
+  grep -q "^resuming the unfrozen phase from $D/checkpoint.npz at step" "$D.resumed.txt" &&
+  cmp -s "$D/finetuned.npz" "$WORK/ft_full/finetuned.npz" && cmp -s "$D/snapshot_3.npz" "$WORK/ft_full/snapshot_3.npz" &&
+  [[ $(batch_rows "$D/log.csv") == "448 True" ]] && grep -q "ensemble of 3 snapshots" "$D.resumed.txt"; then
+  pass "finetune interrupted in its SGDR phase resumes with the printed command to the uninterrupted run's model and snapshots"
+else
+  fail "finetune --resume (rc=$rc): $(tail -3 "$D.txt") / $(tail -3 "$D.resumed.txt" 2>/dev/null)"
+fi
+expect_error "finetune --resume with nothing to resume" "--resume: neither .*checkpoint.npz nor .*head/checkpoint.npz exists" -- \
+  "$CYC" "${FT[@]}" --out "$WORK/ft_none" --resume
 expect_error "finetune --lrs with --ratio" "--ratio and --lrs: give one" -- "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-4,1e-2 --ratio 3
 expect_error "finetune --epochs with sgdr" "--epochs: only with --schedule onecycle" -- "$CYC" "${FT[@]}" --out "$WORK/x" --epochs 3
 expect_error "finetune --freeze-to past the groups" "--freeze-to 4: the model has 4 layer groups, so at most 3" -- \

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -15,10 +16,12 @@
 #include "common.h"
 #include "option_checks.h"
 #include "nn/state_io.h"
+#include "schedules/factory.h"
 #include "train/lr_finder.h"
 #include "train/precise_bn.h"
 
 namespace cyclone::cli {
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -29,6 +32,7 @@ struct Args {
   std::string lr = "auto", lrs, head_schedule = "onecycle", schedule = "sgdr", save;
   int64_t num_it = 100;
   int64_t precise_bn = 0;
+  bool resume = false;
 };
 
 std::string plural(int64_t n, const std::string& word) {
@@ -70,10 +74,11 @@ void check_phase_options(const CLI::App& sub, const Args& a) {
 
 // A fit stopped by SIGINT/SIGTERM: where its state is, and the status to exit with.
 int phase_interrupted(const Common& c, const train::FitResult& fit, const std::string& dir, json& j) {
-  std::printf("interrupted (%s): the phase's checkpoint is %s/checkpoint.npz (eval --weights reads it); "
-              "finetune starts again from --weights when rerun\n",
-              signal_name(fit.interrupted_by).c_str(), dir.c_str());
-  j.update({{"interrupted", signal_name(fit.interrupted_by)}, {"checkpoint", dir + "/checkpoint.npz"}, {"weights_out", nullptr}});
+  std::printf("interrupted (%s): the phase's checkpoint is %s/checkpoint.npz (eval --weights reads it)\n"
+              "continue with: %s\n",
+              signal_name(fit.interrupted_by).c_str(), dir.c_str(), resume_command().c_str());
+  j.update({{"interrupted", signal_name(fit.interrupted_by)}, {"checkpoint", dir + "/checkpoint.npz"},
+            {"resume", resume_command()}, {"weights_out", nullptr}});
   emit_json(c, j);
   return interrupted_status(fit.interrupted_by);
 }
@@ -125,6 +130,9 @@ Runner add_finetune(CLI::App& app) {
       ->capture_default_str()
       ->check(whole_at_least(0));
   sub->add_option("--save", a->save, "Where to save the fine-tuned model (default OUT/finetuned.npz)");
+  sub->add_flag("--resume", a->resume,
+                "Continue an interrupted run: the unfrozen phase from OUT/checkpoint.npz, or else the head phase "
+                "from OUT/head/checkpoint.npz (give the first run's options)");
   add_tracker_options(*sub, *c, true);
   return [c, a, sub] {
     const bool onnx_model = is_onnx_file(c->model);
@@ -143,6 +151,90 @@ Runner add_finetune(CLI::App& app) {
     }
     const std::shared_ptr<train::SaveBestModel> best = add_trackers(l, *c);
     json j{{"command", "finetune"}, {"model", c->model}, {"weights", c->weights}, {"device", s.device.str()}};
+    const std::string main_ckpt = c->out + "/checkpoint.npz", head_ckpt = head_dir + "/checkpoint.npz";
+    const bool resume_unfrozen = a->resume && fs::exists(main_ckpt);
+    const bool resume_head = a->resume && !resume_unfrozen && fs::exists(head_ckpt);
+    if (a->resume && !resume_unfrozen && !resume_head) {
+      throw std::runtime_error("--resume: neither " + main_ckpt + " nor " + head_ckpt + " exists");
+    }
+    // Steps 7 and 8, after the unfrozen phase's fit: report, TTA, the snapshot ensemble, the model.
+    auto finish = [&](const train::FitResult& fit, const schedules::ScheduleSpec& plan) -> int {
+      const auto* sgdr = std::get_if<schedules::SgdrSpec>(&plan.kind);
+      if (fit.interrupted_by) return phase_interrupted(*c, fit, c->out, j);
+      if (fit.stopped_on_nan) {  // a diverged model never replaces a good one
+        std::printf("7. the unfrozen phase diverged (lower --lr); %s not written\n", save.c_str());
+        j.update({{"stopped_on_nan", true}, {"snapshots", fit.snapshots}, {"weights_out", nullptr}});
+        emit_json(*c, j);
+        return 3;
+      }
+      if (sgdr) {
+        std::printf("7. SGDR (%s, cycle_len %.3g, cycle_mult %lld): accuracy %.4f\n",
+                    plural(sgdr->num_cycles.value_or(0), "cycle").c_str(), sgdr->cycle_len,
+                    static_cast<long long>(sgdr->cycle_mult), fit.final_accuracy);
+      } else {
+        std::printf("7. one-cycle (%s): accuracy %.4f\n", plural(l.state().record->epochs, "epoch").c_str(),
+                    fit.final_accuracy);
+      }
+      json epochs = json::array();
+      for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
+      double single = fit.final_accuracy;
+      if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
+        std::printf("   %s\n", kept.c_str());
+        for (const train::EpochRecord& e : fit.epochs) {
+          if (e.epoch == *best->best_epoch()) single = e.accuracy;
+        }
+        j["kept_epoch"] = *best->best_epoch() + 1;
+      }
+      if (a->precise_bn > 0) {
+        train::PreciseBnOptions po;
+        po.batches = a->precise_bn;
+        const int64_t used = train::recalibrate_bn(l.model(), l.train_loader(), po);
+        const train::Metrics pb = l.validate();
+        std::printf("   precise BN (statistics averaged over %lld training batches): accuracy %.4f, loss %.4f\n",
+                    static_cast<long long>(used), pb.accuracy, pb.loss);
+        j["precise_bn"] = {{"batches", used}, {"accuracy", pb.accuracy}, {"valid_loss", pb.loss},
+                           {"accuracy_before", fit.final_accuracy}};
+        single = pb.accuracy;
+      }
+      const train::Metrics tta = l.validate_tta();
+      // The run's snapshots, from their files: a resumed run wrote some of them before.
+      std::vector<std::string> snapshots;
+      std::vector<nn::NamedTensors> states;
+      for (int64_t k = 1; sgdr && k <= sgdr->num_cycles.value_or(0); ++k) {
+        const std::string f = c->out + "/snapshot_" + std::to_string(k) + ".npz";
+        if (!fs::exists(f)) continue;
+        snapshots.push_back(f);
+        states.push_back(nn::load_npz_tensors(f));
+      }
+      const auto m = static_cast<int64_t>(states.size());
+      train::Metrics ens;
+      if (m > 1) ens = l.evaluate_states(states);
+      std::printf("8. single model %.4f, with flip TTA %.4f", single, tta.accuracy);
+      if (m > 1) std::printf("; ensemble of %lld snapshots %.4f", static_cast<long long>(m), ens.accuracy);
+      std::printf("\n");
+      nn::save_weights(*s.model, save);
+      std::string snaps;
+      if (m == 1) snaps = " and its snapshot " + snapshots.front();
+      if (m > 1) snaps = " and " + plural(m, "snapshot") + ", " + snapshots.front() + " to " + snapshots.back();
+      std::printf("wrote %s (the model)%s; log and plots in %s/\n", save.c_str(), snaps.c_str(), c->out.c_str());
+      j.update({{"lr", schedules::fit_lr(plan) ? json(*schedules::fit_lr(plan)) : json(j.value("lr", json(nullptr)))},
+                {"schedule", sgdr ? "sgdr" : "onecycle"}, {"epochs", epochs}, {"final_accuracy", single},
+                {"tta_accuracy", tta.accuracy}, {"snapshots", snapshots},
+                {"ensemble_accuracy", m > 1 ? ens.accuracy : single}, {"weights_out", save}, {"log", c->out + "/log.csv"}});
+      emit_json(*c, j);
+      return 0;
+    };
+    if (resume_unfrozen) {  // phases 1 to 6 are done: continue the checkpoint's plan
+      l.load_checkpoint(main_ckpt);
+      const std::optional<train::FitRecord> record = l.state().record;
+      if (!record || !record->schedule) throw std::runtime_error("--resume: " + main_ckpt + " holds no schedule");
+      std::printf("resuming the unfrozen phase from %s at step %lld of %lld\n", main_ckpt.c_str(),
+                  static_cast<long long>(l.state().position.step), static_cast<long long>(record->total_steps()));
+      const auto* sgdr = std::get_if<schedules::SgdrSpec>(&record->schedule->kind);
+      const train::FitResult fit = sgdr && sgdr->num_cycles ? l.fit_cycles(*record->schedule, true)
+                                                            : l.fit(record->epochs, *record->schedule);
+      return finish(fit, *record->schedule);
+    }
     const train::Metrics start = l.validate();
     std::printf("1. loaded %s: accuracy %.4f, loss %.4f\n", c->weights.c_str(), start.accuracy, start.loss);
     j["start_accuracy"] = start.accuracy;
@@ -152,6 +244,11 @@ Runner add_finetune(CLI::App& app) {
     std::printf("2. froze the body and precomputed its activations in %.1fs\n", pre_s);
     const auto t0 = std::chrono::steady_clock::now();
     l.set_out_dir(head_dir);  // the head phase's log, plots and checkpoint, apart from the next phase's
+    if (resume_head) {
+      l.load_checkpoint(head_ckpt);
+      std::printf("   resuming the head phase from %s at step %lld\n", head_ckpt.c_str(),
+                  static_cast<long long>(l.state().position.step));
+    }
     const train::FitResult head = a->head_schedule == "sgdr" ? l.fit_sgdr(a->head_epochs, 1, 1, {a->head_lr})
                                                              : l.fit_one_cycle(a->head_epochs, {a->head_lr});
     l.set_out_dir(c->out);
@@ -213,63 +310,10 @@ Runner add_finetune(CLI::App& app) {
     json group_lrs = json::array();
     for (size_t i = 0; i < g; ++i) group_lrs.push_back({{"name", groups[i].name}, {"lr", lrs[i]}});
     j["groups"] = group_lrs;
-    const bool sgdr = a->schedule == "sgdr";
-    const train::FitResult fit = sgdr ? l.fit_sgdr(a->cycles, a->cycle_len, a->cycle_mult, lrs, true)
-                                      : l.fit_one_cycle(a->epochs, lrs);
-    if (fit.interrupted_by) return phase_interrupted(*c, fit, c->out, j);
-    if (fit.stopped_on_nan) {  // a diverged model never replaces a good one
-      std::printf("7. the unfrozen phase diverged (lower --lr); %s not written\n", save.c_str());
-      j.update({{"lr", lr}, {"stopped_on_nan", true}, {"snapshots", fit.snapshots}, {"weights_out", nullptr}});
-      emit_json(*c, j);
-      return 3;
-    }
-    if (sgdr) {
-      std::printf("7. SGDR (%s, cycle_len %.3g, cycle_mult %lld): accuracy %.4f\n", plural(a->cycles, "cycle").c_str(),
-                  a->cycle_len, static_cast<long long>(a->cycle_mult), fit.final_accuracy);
-    } else {
-      std::printf("7. one-cycle (%s): accuracy %.4f\n", plural(a->epochs, "epoch").c_str(), fit.final_accuracy);
-    }
-    json epochs = json::array();
-    for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
-    double single = fit.final_accuracy;
-    if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
-      std::printf("   %s\n", kept.c_str());
-      for (const train::EpochRecord& e : fit.epochs) {
-        if (e.epoch == *best->best_epoch()) single = e.accuracy;
-      }
-      j["kept_epoch"] = *best->best_epoch() + 1;
-    }
-    if (a->precise_bn > 0) {
-      train::PreciseBnOptions po;
-      po.batches = a->precise_bn;
-      const int64_t used = train::recalibrate_bn(l.model(), l.train_loader(), po);
-      const train::Metrics pb = l.validate();
-      std::printf("   precise BN (statistics averaged over %lld training batches): accuracy %.4f, loss %.4f\n",
-                  static_cast<long long>(used), pb.accuracy, pb.loss);
-      j["precise_bn"] = {{"batches", used}, {"accuracy", pb.accuracy}, {"valid_loss", pb.loss},
-                         {"accuracy_before", fit.final_accuracy}};
-      single = pb.accuracy;
-    }
-    const train::Metrics tta = l.validate_tta();
-    const int64_t m = static_cast<int64_t>(l.snapshots().size());
-    train::Metrics ens;
-    if (m > 1) ens = l.evaluate_ensemble(m);
-    std::printf("8. single model %.4f, with flip TTA %.4f", single, tta.accuracy);
-    if (m > 1) std::printf("; ensemble of %lld snapshots %.4f", static_cast<long long>(m), ens.accuracy);
-    std::printf("\n");
-    nn::save_weights(*s.model, save);
-    std::string snaps;
-    if (fit.snapshots.size() == 1) snaps = " and its snapshot " + fit.snapshots.front();
-    if (fit.snapshots.size() > 1) {
-      snaps = " and " + plural(static_cast<int64_t>(fit.snapshots.size()), "snapshot") + ", " + fit.snapshots.front() +
-              " to " + fit.snapshots.back();
-    }
-    std::printf("wrote %s (the model)%s; log and plots in %s/\n", save.c_str(), snaps.c_str(), c->out.c_str());
-    j.update({{"lr", lr}, {"schedule", a->schedule}, {"epochs", epochs}, {"final_accuracy", single},
-              {"tta_accuracy", tta.accuracy}, {"snapshots", fit.snapshots},
-              {"ensemble_accuracy", m > 1 ? ens.accuracy : single}, {"weights_out", save}, {"log", c->out + "/log.csv"}});
-    emit_json(*c, j);
-    return 0;
+    j["lr"] = lr;
+    const train::FitResult fit = a->schedule == "sgdr" ? l.fit_sgdr(a->cycles, a->cycle_len, a->cycle_mult, lrs, true)
+                                                       : l.fit_one_cycle(a->epochs, lrs);
+    return finish(fit, *l.state().record->schedule);
   };
 }
 
