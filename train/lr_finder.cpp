@@ -171,7 +171,11 @@ void write_lr_find(const LrFindResult& r, const std::string& dir, const std::str
   for (const schedules::NamedSuggestion& s : r.suggestions) {
     char label[64];
     std::snprintf(label, sizeof label, "%s %.1e%s", s.rule.c_str(), s.suggestion.lr, s.rule == chosen ? " (used)" : "");
-    const size_t i = std::min(s.suggestion.index, r.smoothed.size() - 1);
+    // On the curve at the suggested lr (minimum and edge suggest a tenth of a point's lr).
+    size_t i = 0;
+    for (size_t k = 1; k < r.lrs.size(); ++k) {
+      if (std::abs(std::log(r.lrs[k] / s.suggestion.lr)) < std::abs(std::log(r.lrs[i] / s.suggestion.lr))) i = k;
+    }
     p.highlights.push_back({s.suggestion.lr, r.smoothed[i], label});
   }
   report::save_plot(p, dir + "/lr_find.png");
