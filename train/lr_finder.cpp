@@ -145,10 +145,7 @@ LrFindResult lr_find(Learner& l, const LrFindOptions& o) {
   return r;
 }
 
-void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen) {
-  std::filesystem::create_directories(dir);
-  report::CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
-  for (size_t i = 0; i < r.lrs.size(); ++i) csv.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
+report::PlotSpec lr_find_plot(const LrFindResult& r, const std::string& chosen) {
   report::PlotSpec p;
   p.title = "LR range test";
   p.xlabel = "learning rate (log scale)";
@@ -178,7 +175,14 @@ void write_lr_find(const LrFindResult& r, const std::string& dir, const std::str
     }
     p.highlights.push_back({s.suggestion.lr, r.smoothed[i], label});
   }
-  report::save_plot(p, dir + "/lr_find.png");
+  return p;
+}
+
+void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen) {
+  std::filesystem::create_directories(dir);
+  report::CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
+  for (size_t i = 0; i < r.lrs.size(); ++i) csv.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
+  report::save_plot(lr_find_plot(r, chosen), dir + "/lr_find.png");
 }
 
 }  // namespace cyclone::train

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "report/plot.h"
 #include "schedules/lr_suggest.h"
 #include "train/learner.h"
 
@@ -36,8 +37,12 @@ struct LrFindResult {
 };
 
 LrFindResult lr_find(Learner& learner, const LrFindOptions& options = {});
-// Writes dir/lr_find.csv (lr, loss, smoothed_loss) and dir/lr_find.png with the suggestions
-// marked; `chosen` (a rule name, or empty) is the one the run goes on with, named so on the plot.
+// The LR finder's picture: the raw losses as points and the smoothed loss as a line over a log
+// lr axis, framed to hold the whole smoothed curve and the lowest raw loss, with each
+// suggestion a marked point on the curve, its rule and value in the legend; `chosen` (a rule
+// name, or empty) is the one the run goes on with, named "(used)".
+report::PlotSpec lr_find_plot(const LrFindResult& r, const std::string& chosen = "");
+// Writes dir/lr_find.csv (lr, loss, smoothed_loss) and dir/lr_find.png (lr_find_plot).
 void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen = "");
 
 }  // namespace cyclone::train

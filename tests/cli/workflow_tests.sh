@@ -104,6 +104,14 @@ else
   fail "resume after kill -9: $(tail -2 "$D.txt"); log: $(batch_rows "$D/log.csv")"
 fi
 
+# ---- eval shows its progress (a bar on stderr unless --quiet) ----
+"$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --bs 16 --weights "$WORK/full/model.npz" >"$WORK/ev_bar.txt" 2>"$WORK/ev_bar.err"
+if grep -q "^valid 100%|#*| 4/4" "$WORK/ev_bar.err" && grep -q "^top-1" "$WORK/ev_bar.txt"; then
+  pass "eval shows a progress bar over the validation batches"
+else
+  fail "eval progress: $(head -c 300 "$WORK/ev_bar.err")"
+fi
+
 # ---- a checkpoint evaluates as weights ----
 "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/full/checkpoint.npz" --quiet --json >"$WORK/ev_ckpt.txt" 2>&1
 "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --weights "$WORK/full/model.npz" --quiet --json >"$WORK/ev_model.txt" 2>&1
@@ -122,6 +130,11 @@ expect_error "resume with another --wd" "--wd 0.01 disagrees with .*its optimize
   "$CYC" train "${R[@]}" --wd 0.01 --resume
 expect_error "resume with another --opt" "give the first run's --model, --opt and --groups" -- \
   "$CYC" train "${R[@]}" --opt adam --resume
+NOSEED=(--data synthetic --model smallcnn --limit-train 256 --limit-valid 64 --bs 32 --quiet --out "$WORK/re")
+expect_error "resume with another --seed" "--seed 4 disagrees with .*its run's seed is 3 (give --seed 3)" -- \
+  "$CYC" train "${NOSEED[@]}" --seed 4 --resume
+expect_error "resume without the first run's --seed" "--seed 0 (the default) disagrees with .*(give --seed 3)" -- \
+  "$CYC" train "${NOSEED[@]}" --resume
 expect_error "--momentum under one-cycle on resume" "sets the momentum itself" -- "$CYC" train "${R[@]}" --momentum 0.8 --resume
 "$CYC" train "${R[@]}" --epochs 3 --resume --replan >"$WORK/replan.txt" 2>&1
 if grep -q "re-planned: onecycle.* over 3 epochs (was 1); at step 8 the lr goes from 2e-07 to" "$WORK/replan.txt" &&

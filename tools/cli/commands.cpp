@@ -18,6 +18,7 @@
 #include "schedules/sgdr.h"
 #include "schedules/stored.h"
 #include "tensor/allocator.h"
+#include "tensor/rng.h"
 #include "tensor/threads.h"
 #include "train/lr_finder.h"
 #include "train/precise_bn.h"
@@ -243,6 +244,12 @@ Runner add_train(CLI::App& app) {
                                  " (give the first run's --model, --opt and --groups)");
       }
       const std::optional<train::FitRecord>& saved = s.learner->state().record;
+      const uint64_t first_seed = default_generator().state().seed;  // the checkpoint's, the first run's --seed
+      if (c->seed != first_seed) {  // the data order follows the seed: another one would not resume the run
+        throw std::runtime_error("--resume: --seed " + std::to_string(c->seed) + (sub->count("--seed") ? "" : " (the default)") +
+                                 " disagrees with " + ckpt + ": its run's seed is " + std::to_string(first_seed) +
+                                 " (give --seed " + std::to_string(first_seed) + ")");
+      }
       if (saved && saved->schedule) {
         const bool sets_momentum = schedules::make_schedule(*saved->schedule)->at(0, 0).momentum.has_value();
         check_resume_optimizer(*sub, ckpt, fresh, s.learner->optimizer().state_dict(), sets_momentum);
