@@ -29,7 +29,9 @@
 #include "io/npz.h"
 #include "io/onnx.h"
 #include "io/zip.h"
+#include "report/confusion.h"
 #include "report/csv_log.h"
+#include "report/image_grid.h"
 #include "report/plot.h"
 #include "report/progress.h"
 
