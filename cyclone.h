@@ -86,6 +86,7 @@
 #include "train/builtin_callbacks.h"
 #include "train/callback.h"
 #include "train/data_loader.h"
+#include "train/interpret.h"
 #include "train/interrupt.h"
 #include "train/learner.h"
 #include "train/learner_snapshot.h"
