@@ -29,7 +29,9 @@
 #include "io/npz.h"
 #include "io/onnx.h"
 #include "io/zip.h"
+#include "report/confusion.h"
 #include "report/csv_log.h"
+#include "report/image_grid.h"
 #include "report/plot.h"
 #include "report/progress.h"
 
@@ -84,6 +86,7 @@
 #include "train/builtin_callbacks.h"
 #include "train/callback.h"
 #include "train/data_loader.h"
+#include "train/interpret.h"
 #include "train/interrupt.h"
 #include "train/learner.h"
 #include "train/learner_snapshot.h"

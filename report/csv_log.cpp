@@ -160,16 +160,19 @@ CsvTable read_csv(const std::string& path, bool drop_torn_tail) {
 }
 
 void write_csv(const CsvTable& table, const std::string& path) {
+  std::vector<std::vector<std::string>> rows{table.names};
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    std::vector<std::string>& cells = rows.emplace_back();
+    for (const std::vector<double>& col : table.columns) cells.push_back(format_csv_number(col[r]));
+  }
+  write_csv_rows(rows, path);
+}
+
+void write_csv_rows(const std::vector<std::vector<std::string>>& rows, const std::string& path) {
   std::string text;
-  auto line = [&](const std::vector<std::string>& cells) {
+  for (const std::vector<std::string>& cells : rows) {
     for (std::size_t i = 0; i < cells.size(); ++i) text += (i ? "," : "") + quote_cell(cells[i]);
     text += '\n';
-  };
-  line(table.names);
-  for (std::size_t r = 0; r < table.rows(); ++r) {
-    std::vector<std::string> cells;
-    for (const std::vector<double>& col : table.columns) cells.push_back(format_csv_number(col[r]));
-    line(cells);
   }
   io::write_file_atomic(path, text.data(), text.size());
 }

@@ -56,5 +56,7 @@ CsvTable read_csv(const std::string& path, bool drop_torn_tail = false);
 
 // Writes the table (header, then its rows as format_csv_number cells) atomically.
 void write_csv(const CsvTable& table, const std::string& path);
+// Writes rows of text cells atomically, each quoted where CSV needs it.
+void write_csv_rows(const std::vector<std::vector<std::string>>& rows, const std::string& path);
 
 }  // namespace cyclone::report

@@ -27,19 +27,25 @@ void write_text_file(const std::string& text, const std::string& path) {
 
 }  // namespace
 
+namespace plot_detail {
+
+void save_scene(const Scene& scene, const std::string& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".png") write_png(scene, path);
+  else if (ext == ".svg") write_text_file(to_svg(scene), path);
+  else throw std::invalid_argument("save_plot: cannot tell the image format of '" + path +
+                                   "': use a .png or .svg extension");
+}
+
+}  // namespace plot_detail
+
 std::string plots_to_svg(const std::vector<PlotSpec>& specs) {
   return plot_detail::to_svg(plot_detail::build_scene(specs));
 }
 
 void save_plots_vertical(const std::vector<PlotSpec>& specs, const std::string& path) {
-  const std::string ext = lower_extension(path);
-  if (ext != ".png" && ext != ".svg")
-    throw std::invalid_argument("save_plot: cannot tell the image format of '" + path +
-                                "': use a .png or .svg extension");
   if (specs.empty()) throw std::invalid_argument("save_plot: no plots given for '" + path + "'");
-  const plot_detail::Scene scene = plot_detail::build_scene(specs);
-  if (ext == ".png") plot_detail::write_png(scene, path);
-  else write_text_file(plot_detail::to_svg(scene), path);
+  plot_detail::save_scene(plot_detail::build_scene(specs), path);
 }
 
 void save_plot(const PlotSpec& spec, const std::string& path) { save_plots_vertical({spec}, path); }

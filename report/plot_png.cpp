@@ -115,6 +115,15 @@ class Raster {
     }
   }
 
+  void draw(const Bitmap& b) {
+    const long ox = std::lround(b.at.first), oy = std::lround(b.at.second), z = b.zoom;
+    for (long y = 0; y < b.height; ++y)
+      for (long x = 0; x < b.width; ++x) {
+        const std::uint8_t* p = &b.rgb[(static_cast<std::size_t>(y) * b.width + x) * 3];
+        fill(ox + x * z, oy + y * z, ox + (x + 1) * z, oy + (y + 1) * z, Rgb{p[0], p[1], p[2]});
+      }
+  }
+
   const std::uint8_t* data() const { return rgb_.data(); }
 
  private:
@@ -133,18 +142,24 @@ int text_width(const std::string& text, int scale) {
 
 int text_height(int scale) { return 10 * scale; }
 
-void write_png(const Scene& scene, const std::string& path) {
-  Raster raster(scene.width, scene.height);
-  for (const Shape& shape : scene.shapes) std::visit([&](const auto& s) { raster.draw(s); }, shape);
-  // Encoded in memory, then written atomically: an existing plot survives a failed write.
+std::vector<unsigned char> encode_png(int width, int height, const std::uint8_t* rgb, const std::string& path) {
   std::vector<unsigned char> png;
   auto append = [](void* ctx, void* data, int size) {
     auto* out = static_cast<std::vector<unsigned char>*>(ctx);
     out->insert(out->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
   };
-  if (!stbi_write_png_to_func(append, &png, scene.width, scene.height, 3, raster.data(), scene.width * 3)) {
+  if (!stbi_write_png_to_func(append, &png, width, height, 3, rgb, width * 3)) {
     throw std::runtime_error("save_plot: cannot encode PNG '" + path + "'");
   }
+  return png;
+}
+
+void write_png(const Scene& scene, const std::string& path) {
+  Raster raster(scene.width, scene.height);
+  for (const Bitmap& b : scene.bitmaps) raster.draw(b);
+  for (const Shape& shape : scene.shapes) std::visit([&](const auto& s) { raster.draw(s); }, shape);
+  // Encoded in memory, then written atomically: an existing plot survives a failed write.
+  const std::vector<unsigned char> png = encode_png(scene.width, scene.height, raster.data(), path);
   io::write_file_atomic(path, png.data(), png.size());
 }
 

@@ -2,6 +2,7 @@
 // coordinates, built once and drawn by the PNG rasteriser or the SVG writer.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -45,11 +46,21 @@ struct Text {
   bool vertical = false;
 };
 
+// An RGB picture (rows top to bottom, 3 bytes a pixel) drawn with its top-left corner at
+// `at`, each pixel as a zoom x zoom block (nearest neighbour, so small images stay sharp).
+// The SVG writer embeds it as a PNG.
+struct Bitmap {
+  Point at;
+  int width = 0, height = 0, zoom = 1;
+  std::vector<std::uint8_t> rgb;  // width * height * 3
+};
+
 using Shape = std::variant<Line, Polyline, Rect, Text>;
 
 struct Scene {
   int width = 0, height = 0;
-  std::vector<Shape> shapes;  // drawn in order, later shapes on top
+  std::vector<Shape> shapes;    // drawn in order, later shapes on top
+  std::vector<Bitmap> bitmaps;  // drawn first, under the shapes
 };
 
 // Font metrics of the bitmap font used for PNG text (SVG text matches it
@@ -74,5 +85,10 @@ TitleLines fit_title(const std::string& title, int width);
 Scene build_scene(const std::vector<PlotSpec>& specs);
 void write_png(const Scene& scene, const std::string& path);
 std::string to_svg(const Scene& scene);
+// Writes the scene as PNG or SVG, chosen by the extension of `path` (.png / .svg); throws
+// std::invalid_argument naming the path for any other.
+void save_scene(const Scene& scene, const std::string& path);
+// An RGB image (width * height * 3 bytes) as PNG file bytes; `path` is for the error message.
+std::vector<unsigned char> encode_png(int width, int height, const std::uint8_t* rgb, const std::string& path);
 
 }  // namespace cyclone::report::plot_detail

@@ -1,6 +1,9 @@
-// Writes a plot Scene as an SVG document (plain text, one element per shape).
+// Writes a plot Scene as an SVG document (plain text, one element per shape; a Bitmap
+// becomes an <image> holding the picture as a base64 PNG, scaled up with sharp pixels).
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "report/plot_scene.h"
 
@@ -36,6 +39,19 @@ std::string escape(const std::string& text) {
       case '\'': out += "&apos;"; break;
       default: out += ch;
     }
+  }
+  return out;
+}
+
+std::string base64(const std::vector<unsigned char>& bytes) {
+  static const char* const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    unsigned v = unsigned(bytes[i]) << 16;
+    if (n > 1) v |= unsigned(bytes[i + 1]) << 8;
+    if (n > 2) v |= bytes[i + 2];
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? digits[(v >> (18 - 6 * k)) & 63] : '=';
   }
   return out;
 }
@@ -80,6 +96,13 @@ struct SvgWriter {
     }
     out += escape(t.text) + "</text>\n";
   }
+
+  void operator()(const Bitmap& b) {
+    const std::string png = base64(encode_png(b.width, b.height, b.rgb.data(), "an SVG image"));
+    out += "<image x=\"" + num(b.at.first) + "\" y=\"" + num(b.at.second) + "\" width=\"" +
+           std::to_string(b.width * b.zoom) + "\" height=\"" + std::to_string(b.height * b.zoom) +
+           "\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64," + png + "\"/>\n";
+  }
 };
 
 }  // namespace
@@ -89,6 +112,7 @@ std::string to_svg(const Scene& scene) {
   const std::string width = std::to_string(scene.width), height = std::to_string(scene.height);
   w.out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + width + "\" height=\"" + height +
           "\" viewBox=\"0 0 " + width + " " + height + "\">\n";
+  for (const Bitmap& b : scene.bitmaps) w(b);
   for (const Shape& shape : scene.shapes) std::visit(w, shape);
   w.out += "</svg>\n";
   return w.out;

@@ -12,16 +12,11 @@
 
 #include "report/plot.h"
 #include "report/plot_scene.h"
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#include <stb/stb_image.h>
-#pragma GCC diagnostic pop
+#include "test_png_reader.h"
 
 using namespace cyclone::report;
+using cyclone::test::Image;
+using cyclone::test::load_png;
 
 namespace {
 
@@ -42,30 +37,6 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;
   for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) ++n;
   return n;
-}
-
-struct Image {
-  int w = 0, h = 0;
-  std::vector<unsigned char> rgb;
-  Rgb at(double x, double y) const {
-    const long px = std::lround(x), py = std::lround(y);
-    REQUIRE(px >= 0);
-    REQUIRE(py >= 0);
-    REQUIRE(px < w);
-    REQUIRE(py < h);
-    const unsigned char* p = &rgb[(static_cast<std::size_t>(py) * w + px) * 3];
-    return {p[0], p[1], p[2]};
-  }
-};
-
-Image load_png(const std::string& path) {
-  int w = 0, h = 0, channels = 0;
-  unsigned char* data = stbi_load(path.c_str(), &w, &h, &channels, 3);
-  REQUIRE_MESSAGE(data != nullptr, "cannot read back " << path);
-  CHECK(channels == 3);
-  Image img{w, h, std::vector<unsigned char>(data, data + static_cast<std::size_t>(w) * h * 3)};
-  stbi_image_free(data);
-  return img;
 }
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `cyclone` tool: help, one-line errors with a
-# non-zero exit for bad input, the schedule dry run, train/lr-find/eval on
+# non-zero exit for bad input, the schedule dry run, train/lr-find/eval/interpret on
 # synthetic data with --json, the files they write, --resume, and image folders
 # with unreadable files (verify, skipping, the shared decode cache).
 #   usage: cli_tests.sh PATH/TO/cyclone WORK_DIR
@@ -74,6 +74,26 @@ if "$CYC" eval --data synthetic --model smallcnn --limit-valid 64 --seed 3 --wei
   [[ $same == True ]] && pass "eval of the saved weights reproduces the final accuracy ($ev)" || fail "eval $ev vs train $acc"
 else
   fail "eval: $(tail -3 "$WORK/eval.txt")"
+fi
+# interpret: the same images and weights as eval, so the same accuracy; the matrix in the CSV and
+# the JSON agree and hold every image; the top losses come highest first.
+expect_error "interpret needs weights" "--weights" -- "$CYC" interpret --data synthetic --model smallcnn --out "$WORK/x"
+expect_error "interpret --top 0" "--top" -- "$CYC" interpret --data synthetic --weights "$T/model.npz" --top 0 --out "$WORK/x"
+I="$WORK/interp"
+if "$CYC" interpret --data synthetic --model smallcnn --limit-valid 64 --seed 3 --weights "$T/model.npz" --top 6 \
+  --out "$I" --json >"$WORK/interp.txt" 2>&1 && [[ -s "$I/confusion.png" && -s "$I/top_losses.png" ]] &&
+  grep -q "^accuracy $(printf '%.4f' "$ev") (" "$WORK/interp.txt" && grep -q "^most confused (actual -> predicted: count):" "$WORK/interp.txt" &&
+  grep -q "^wrote $I/confusion.png (the matrix), $I/confusion.csv and $I/top_losses.png (the top 6 losses)" "$WORK/interp.txt" &&
+  [[ $(head -1 "$I/confusion.csv") == 'actual \ predicted,class0,class1,class2,class3,class4,class5,class6,class7,class8,class9' ]] &&
+  [[ $(json_field "$WORK/interp.txt" "abs(j['accuracy'] - $ev) < 1e-9 and sum(map(sum, j['confusion'])) == 64 and
+       sum(j['confusion'][i][i] for i in range(10)) == j['correct'] and len(j['top_losses']) == 6 and
+       all(a['loss'] >= b['loss'] for a, b in zip(j['top_losses'], j['top_losses'][1:])) and
+       [[int(x) for x in l.split(',')[1:]] for l in open('$I/confusion.csv').read().splitlines()[1:]] == j['confusion']") == True ]]; then
+  first=$(json_field "$WORK/interp.txt" "'  %s -> %s: %d' % tuple(j['most_confused'][0][k] for k in ('actual', 'predicted', 'count'))")
+  grep -qx -- "$first" "$WORK/interp.txt" && pass "interpret writes the matrix (PNG, CSV), the top losses and the most confused pairs (first: ${first#  })" ||
+    fail "interpret's first most confused pair '$first' is not printed"
+else
+  fail "interpret: $(tail -3 "$WORK/interp.txt")"
 fi
 # --precise-bn re-estimates BN statistics on training batches, so the loss moves.
 expect_error "eval --precise-bn on the train split" "--split test" -- "$CYC" eval --data synthetic --weights "$T/model.npz" --split train --precise-bn 2 --out "$WORK/x"

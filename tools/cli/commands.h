@@ -13,5 +13,6 @@ Runner add_eval(CLI::App& app);
 Runner add_schedule(CLI::App& app);
 Runner add_info(CLI::App& app);
 Runner add_verify(CLI::App& app);  // verify.cpp
+Runner add_interpret(CLI::App& app);  // interpret.cpp
 
 }  // namespace cyclone::cli

@@ -1,4 +1,4 @@
-// cyclone: the command-line front door (lr-find, train, finetune, eval,
+// cyclone: the command-line front door (lr-find, train, finetune, eval, interpret,
 // schedule, info, verify). Any error becomes one line on stderr (and a JSON object under
 // --json), with exit status 2 for a bad command line and 1 for anything else.
 #include <algorithm>
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add(cyclone::cli::add_train);
   add(cyclone::cli::add_finetune);
   add(cyclone::cli::add_eval);
+  add(cyclone::cli::add_interpret);
   add(cyclone::cli::add_schedule);
   add(cyclone::cli::add_info);
   add(cyclone::cli::add_verify);
