@@ -67,7 +67,7 @@ ConfusionLayout layout_confusion(const CountMatrix& counts, const std::vector<st
   const int name_w = widest(names, kTickScale);
   l.vertical_names = name_w > l.cell - 6;
   const int block_w = block_width(l, names);
-  l.width = std::max(block_w + 2 * kMargin, std::min(text_width(title, kTitleScale) + 40, 1000));
+  l.width = std::max(block_w + 2 * kMargin, std::min(text_width(title, kTitleScale) + 60, 1000));
   l.left = (l.width - block_w) / 2 + (block_w - l.cell * int(names.size()));
   l.top = kMargin + fit_title(title, l.width).height(kGap) + 4;
   const int names_h = l.vertical_names ? name_w : text_height(kTickScale);
