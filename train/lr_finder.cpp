@@ -180,8 +180,8 @@ report::PlotSpec lr_find_plot(const LrFindResult& r, const std::string& chosen) 
 
 void write_lr_find(const LrFindResult& r, const std::string& dir, const std::string& chosen) {
   std::filesystem::create_directories(dir);
-  report::CsvLog csv(dir + "/lr_find.csv", {"lr", "loss", "smoothed_loss"});
-  for (size_t i = 0; i < r.lrs.size(); ++i) csv.write_row({r.lrs[i], r.losses[i], r.smoothed[i]});
+  // Written whole and atomically, like the plot: an earlier run's files survive a failed write.
+  report::write_csv({"", {"lr", "loss", "smoothed_loss"}, {r.lrs, r.losses, r.smoothed}}, dir + "/lr_find.csv");
   report::save_plot(lr_find_plot(r, chosen), dir + "/lr_find.png");
 }
 
