@@ -251,6 +251,25 @@ if [[ $rc -eq 130 && $resume == *"--resume"* ]] && eval "$resume" >"$D.resumed.t
 else
   fail "finetune --resume (rc=$rc): $(tail -3 "$D.txt") / $(tail -3 "$D.resumed.txt" 2>/dev/null)"
 fi
+FTH=(finetune --data synthetic --model smallcnn --limit-train 2048 --limit-valid 64 --bs 32 --quiet --seed 3
+  --weights "$WORK/cyc/model.npz" --lr 0.01 --cycles 1 --keep-last --head-epochs 100)
+"$CYC" "${FTH[@]}" --out "$WORK/fth_full" >/dev/null 2>&1
+D="$WORK/fth_cut"
+"$CYC" "${FTH[@]}" --out "$D" >"$D.txt" 2>&1 &
+pid=$!
+wait_rows "$D/head/log.csv" 2000 $pid  # about epoch 30 of the head's 100
+kill -INT $pid
+wait $pid
+rc=$?
+if [[ $rc -eq 130 && ! -e "$D/checkpoint.npz" ]] && "$CYC" "${FTH[@]}" --out "$D" --resume >"$D.resumed.txt" 2>&1 &&
+  grep -q "resuming the head phase from $D/head/checkpoint.npz at step" "$D.resumed.txt" &&
+  cmp -s "$D/finetuned.npz" "$WORK/fth_full/finetuned.npz" && [[ $(batch_rows "$D/head/log.csv") == "6400 True" ]]; then
+  pass "finetune interrupted in its head phase resumes it, then runs the rest, to the uninterrupted run's model"
+else
+  fail "finetune --resume of the head phase (rc=$rc): $(tail -2 "$D.txt") / $(tail -2 "$D.resumed.txt" 2>/dev/null)"
+fi
+expect_error "finetune --tta-aug on 28x28 images" "--tta-aug: these 28x28 images get no training augmentation" -- \
+  "$CYC" "${FT[@]}" --out "$WORK/x" --tta-aug 2
 expect_error "finetune --resume with nothing to resume" "--resume: neither .*checkpoint.npz nor .*head/checkpoint.npz exists" -- \
   "$CYC" "${FT[@]}" --out "$WORK/ft_none" --resume
 expect_error "finetune --lrs with --ratio" "--ratio and --lrs: give one" -- "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-4,1e-2 --ratio 3

@@ -31,7 +31,7 @@ struct Args {
   double head_lr = 1e-2, ratio = 3, cycle_len = 1;
   std::string lr = "auto", lrs, head_schedule = "onecycle", schedule = "sgdr", save;
   int64_t num_it = 100;
-  int64_t precise_bn = 0;
+  int64_t precise_bn = 0, tta_aug = 0;
   bool resume = false;
 };
 
@@ -129,6 +129,9 @@ Runner add_finetune(CLI::App& app) {
                   "training batches, unaugmented (0: off)")
       ->capture_default_str()
       ->check(whole_at_least(0));
+  sub->add_option("--tta-aug", a->tta_aug,
+                  "Report fastai's TTA (N passes with the training crop and flip, beta 0.25) instead of flip TTA (0)")
+      ->check(whole_at_least(0));
   sub->add_option("--save", a->save, "Where to save the fine-tuned model (default OUT/finetuned.npz)");
   sub->add_flag("--resume", a->resume,
                 "Continue an interrupted run: the unfrozen phase from OUT/checkpoint.npz, or else the head phase "
@@ -142,8 +145,15 @@ Runner add_finetune(CLI::App& app) {
     const std::optional<double> given_lr = lr_choice.value;
     const std::string save = a->save.empty() ? c->out + "/finetuned.npz" : a->save;
     const std::string head_dir = c->out + "/head";
+
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
+    const data::AugmentConfig augment = training_augment(*c, *s.data.valid, resolve_normalize(*c, s.data));
+    if (a->tta_aug > 0 && augment.crop_padding == 0 && !augment.flip) {
+      throw std::invalid_argument("--tta-aug: these " + std::to_string(s.data.valid->height) + "x" +
+                                  std::to_string(s.data.valid->width) + " images get no training augmentation " +
+                                  "(crop and flip are for 32x32 and larger, without --no-augment)");
+    }
     const size_t g = l.num_groups();
     if (a->freeze_to >= static_cast<int64_t>(g)) {
       throw std::invalid_argument("--freeze-to " + std::to_string(a->freeze_to) + ": the model has " +
@@ -196,7 +206,8 @@ Runner add_finetune(CLI::App& app) {
                            {"accuracy_before", fit.final_accuracy}};
         single = pb.accuracy;
       }
-      const train::Metrics tta = l.validate_tta();
+      const bool aug_tta = a->tta_aug > 0;
+      const train::Metrics tta = aug_tta ? l.validate_tta(augment, a->tta_aug) : l.validate_tta();
       // The run's snapshots, from their files: a resumed run wrote some of them before.
       std::vector<std::string> snapshots;
       std::vector<nn::NamedTensors> states;
@@ -209,7 +220,10 @@ Runner add_finetune(CLI::App& app) {
       const auto m = static_cast<int64_t>(states.size());
       train::Metrics ens;
       if (m > 1) ens = l.evaluate_states(states);
-      std::printf("8. single model %.4f, with flip TTA %.4f", single, tta.accuracy);
+      const std::string tta_name = !aug_tta ? "flip TTA"
+                                   : a->tta_aug == 1 ? "TTA (1 augmented pass)"
+                                                     : "TTA (" + std::to_string(a->tta_aug) + " augmented passes)";
+      std::printf("8. single model %.4f, with %s %.4f", single, tta_name.c_str(), tta.accuracy);
       if (m > 1) std::printf("; ensemble of %lld snapshots %.4f", static_cast<long long>(m), ens.accuracy);
       std::printf("\n");
       nn::save_weights(*s.model, save);
@@ -217,6 +231,7 @@ Runner add_finetune(CLI::App& app) {
       if (m == 1) snaps = " and its snapshot " + snapshots.front();
       if (m > 1) snaps = " and " + plural(m, "snapshot") + ", " + snapshots.front() + " to " + snapshots.back();
       std::printf("wrote %s (the model)%s; log and plots in %s/\n", save.c_str(), snaps.c_str(), c->out.c_str());
+      j["tta"] = aug_tta ? json{{"augmented_passes", a->tta_aug}, {"beta", 0.25}} : json("flip");
       j.update({{"lr", schedules::fit_lr(plan) ? json(*schedules::fit_lr(plan)) : json(j.value("lr", json(nullptr)))},
                 {"schedule", sgdr ? "sgdr" : "onecycle"}, {"epochs", epochs}, {"final_accuracy", single},
                 {"tta_accuracy", tta.accuracy}, {"snapshots", snapshots},
