@@ -100,7 +100,7 @@ class RunLogCallback : public Callback {
     loss.ylabel = "loss";
     loss.series.push_back({"train (per batch)", steps_, losses_, false});
     loss.series.push_back({"train (smoothed)", steps_, smoothed(losses_), false});
-    loss.series.push_back({"valid (per epoch)", end_steps_, vlosses_, false});
+    loss.series.push_back({"valid (per epoch)", end_steps_, vlosses_, end_steps_.size() < 2});  // one epoch: a point
     loss.clip_outliers = true;
     report::save_plot(loss, dir_ + "/loss.png");
     report::PlotSpec lr, mom;
