@@ -1,4 +1,5 @@
-// The `cyclone` subcommands; each registers itself on the app and runs when chosen.
+// The `cyclone` subcommands; each registers itself on the app and runs when chosen
+// (lr_find.cpp, train.cpp, eval.cpp, finetune.cpp, interpret.cpp, verify.cpp, commands.cpp).
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
