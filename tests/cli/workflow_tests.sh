@@ -272,6 +272,9 @@ expect_error "finetune --tta-aug on 28x28 images" "--tta-aug: these 28x28 images
   "$CYC" "${FT[@]}" --out "$WORK/x" --tta-aug 2
 expect_error "finetune --resume with nothing to resume" "--resume: neither .*checkpoint.npz nor .*head/checkpoint.npz exists" -- \
   "$CYC" "${FT[@]}" --out "$WORK/ft_none" --resume
+expect_error "finetune --lrs that is not LO,HI" "--lrs 1e-3: expected LO,HI with 0 < LO <= HI" -- \
+  "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-3
+expect_error "finetune --lrs with a bad number" "--lrs 1e-3,x: expected LO,HI" -- "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-3,x
 expect_error "finetune --lrs with --ratio" "--ratio and --lrs: give one" -- "$CYC" "${FT[@]}" --out "$WORK/x" --lrs 1e-4,1e-2 --ratio 3
 expect_error "finetune --epochs with sgdr" "--epochs: only with --schedule onecycle" -- "$CYC" "${FT[@]}" --out "$WORK/x" --epochs 3
 expect_error "finetune --freeze-to past the groups" "--freeze-to 4: the model has 4 layer groups, so at most 3" -- \

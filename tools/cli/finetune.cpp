@@ -41,12 +41,16 @@ std::string plural(int64_t n, const std::string& word) {
 
 // --lrs LO,HI: fastai's slice(lo, hi), lrs spread geometrically from the first group to the head.
 std::vector<double> slice_lrs(const std::string& text, size_t groups) {
+  // Each part parsed whole: a number and nothing after it.
+  auto number = [](const std::string& part, double& out) {
+    char* end = nullptr;
+    out = std::strtod(part.c_str(), &end);
+    return !part.empty() && *end == '\0';
+  };
   const size_t comma = text.find(',');
-  char* end = nullptr;
-  const double lo = std::strtod(text.substr(0, comma).c_str(), &end);
-  const bool lo_ok = comma != std::string::npos && *end == '\0';
-  const double hi = lo_ok ? std::strtod(text.substr(comma + 1).c_str(), &end) : 0;
-  if (!lo_ok || *end != '\0' || !(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) {
+  double lo = 0, hi = 0;
+  const bool parsed = comma != std::string::npos && number(text.substr(0, comma), lo) && number(text.substr(comma + 1), hi);
+  if (!parsed || !(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) {
     throw std::invalid_argument("--lrs " + text + ": expected LO,HI with 0 < LO <= HI (the first group's lr, the head's)");
   }
   std::vector<double> lrs(groups);
@@ -141,6 +145,7 @@ Runner add_finetune(CLI::App& app) {
     const bool onnx_model = is_onnx_file(c->model);
     if (c->weights.empty() && !onnx_model) throw std::invalid_argument("finetune: --weights FILE is required");
     check_phase_options(*sub, *a);
+    if (!a->lrs.empty()) (void)slice_lrs(a->lrs, 2);  // a bad --lrs fails before anything runs
     const LrChoice lr_choice = parse_lr("--lr", a->lr);
     const std::optional<double> given_lr = lr_choice.value;
     const std::string save = a->save.empty() ? c->out + "/finetuned.npz" : a->save;
