@@ -52,6 +52,15 @@ double monitor_value(Monitor m, const EpochInfo& e) {
   return NAN;
 }
 
+bool PlateauCounter::stalled(Monitor m, double value, double min_delta, int64_t patience) {
+  if (improves(m, value, best, min_delta)) {
+    best = value;
+    waited = 0;
+    return false;
+  }
+  return ++waited >= patience;
+}
+
 // ---- SaveBestModel ----
 
 SaveBestModel::SaveBestModel(Monitor monitor, std::string path, double min_delta)
@@ -89,19 +98,12 @@ EarlyStopping::EarlyStopping(Monitor monitor, int64_t patience, double min_delta
 }
 
 void EarlyStopping::on_fit_begin(Learner&) {
-  best_.reset();
-  waited_ = 0;
+  count_ = {};
   stopped_after_.reset();
 }
 
 void EarlyStopping::on_epoch_end(Learner& l, const EpochInfo& e) {
-  const double v = monitor_value(monitor_, e);
-  if (improves(monitor_, v, best_, min_delta_)) {
-    best_ = v;
-    waited_ = 0;
-    return;
-  }
-  if (++waited_ >= patience_) {
+  if (count_.stalled(monitor_, monitor_value(monitor_, e), min_delta_, patience_)) {
     stopped_after_ = e.epoch;
     l.request_stop();
   }
@@ -118,8 +120,7 @@ ReduceLrOnPlateau::ReduceLrOnPlateau(Monitor monitor, int64_t patience, double f
 }
 
 void ReduceLrOnPlateau::on_fit_begin(Learner&) {
-  best_.reset();
-  waited_ = 0;
+  count_ = {};
   scale_ = 1.0;
 }
 
@@ -131,15 +132,9 @@ void ReduceLrOnPlateau::on_batch_begin(Learner& l, const BatchInfo&) {
 }
 
 void ReduceLrOnPlateau::on_epoch_end(Learner&, const EpochInfo& e) {
-  const double v = monitor_value(monitor_, e);
-  if (improves(monitor_, v, best_, min_delta_)) {
-    best_ = v;
-    waited_ = 0;
-    return;
-  }
-  if (++waited_ >= patience_) {
+  if (count_.stalled(monitor_, monitor_value(monitor_, e), min_delta_, patience_)) {
     scale_ /= factor_;
-    waited_ = 0;
+    count_.waited = 0;  // the next cut waits `patience` epochs more
   }
 }
 

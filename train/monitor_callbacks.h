@@ -17,6 +17,15 @@ Monitor parse_monitor(const std::string& name);  // "valid_loss" | "accuracy" | 
 std::string monitor_name(Monitor m);
 double monitor_value(Monitor m, const EpochInfo& e);
 
+// Epochs in a row without `monitor` improving by more than min_delta: what EarlyStopping and
+// ReduceLrOnPlateau count.
+struct PlateauCounter {
+  std::optional<double> best;
+  int64_t waited = 0;
+  // Records an epoch's value; true once `patience` epochs in a row have not improved on the best.
+  bool stalled(Monitor m, double value, double min_delta, int64_t patience);
+};
+
 // Keeps the best epoch's weights by `monitor` (improving by more than min_delta); at the end
 // of the fit the model gets them back, and when `path` is set they are also written there
 // (atomically) at every improvement.
@@ -52,8 +61,7 @@ class EarlyStopping : public Callback {
   Monitor monitor_;
   int64_t patience_;
   double min_delta_;
-  std::optional<double> best_;
-  int64_t waited_ = 0;
+  PlateauCounter count_;
   std::optional<int64_t> stopped_after_;
 };
 
@@ -72,8 +80,7 @@ class ReduceLrOnPlateau : public Callback {
   Monitor monitor_;
   int64_t patience_;
   double factor_, min_delta_, min_lr_;
-  std::optional<double> best_;
-  int64_t waited_ = 0;
+  PlateauCounter count_;
   double scale_ = 1.0;
 };
 

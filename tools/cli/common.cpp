@@ -101,18 +101,22 @@ std::shared_ptr<train::SaveBestModel> add_trackers(train::Learner& learner, cons
   return best;
 }
 
-std::string kept_epoch_text(const train::SaveBestModel* best, const train::FitResult& fit) {
-  if (!best || !best->best_epoch() || fit.epochs.empty()) return "";
-  const int64_t e = *best->best_epoch();
-  if (e == fit.epochs.back().epoch) return "";
+const train::EpochRecord* kept_epoch(const train::SaveBestModel* best, const train::FitResult& fit) {
+  if (!best || !best->best_epoch() || fit.epochs.empty() || *best->best_epoch() == fit.epochs.back().epoch) return nullptr;
   for (const train::EpochRecord& r : fit.epochs) {
-    if (r.epoch != e) continue;
-    char text[160];
-    std::snprintf(text, sizeof text, "kept epoch %lld's weights, the best by %s (valid_loss %.4f, accuracy %.4f)",
-                  static_cast<long long>(e + 1), train::monitor_name(best->monitor()).c_str(), r.valid_loss, r.accuracy);
-    return text;
+    if (r.epoch == *best->best_epoch()) return &r;
   }
-  return "";
+  return nullptr;
+}
+
+std::string kept_epoch_text(const train::SaveBestModel* best, const train::FitResult& fit) {
+  const train::EpochRecord* r = kept_epoch(best, fit);
+  if (!r) return "";
+  char text[160];
+  std::snprintf(text, sizeof text, "kept epoch %lld's weights, the best by %s (valid_loss %.4f, accuracy %.4f)",
+                static_cast<long long>(r->epoch + 1), train::monitor_name(best->monitor()).c_str(), r->valid_loss,
+                r->accuracy);
+  return text;
 }
 
 LrChoice parse_lr(const std::string& option, const std::string& text) {
@@ -298,6 +302,16 @@ data::AugmentConfig training_augment(const Common& c, const data::ImageSet& prob
     a.flip = true;
   }
   return a;
+}
+
+data::AugmentConfig tta_augment(const Common& c, const Session& s, int64_t passes) {
+  const data::AugmentConfig augment = training_augment(c, *s.data.valid, resolve_normalize(c, s.data));
+  if (passes > 0 && augment.crop_padding == 0 && !augment.flip) {
+    throw std::invalid_argument("--tta-aug: these " + std::to_string(s.data.valid->height) + "x" +
+                                std::to_string(s.data.valid->width) + " images get no training augmentation " +
+                                "(crop and flip are for 32x32 and larger, without --no-augment)");
+  }
+  return augment;
 }
 
 Session make_session(const Common& c, bool need_train) {

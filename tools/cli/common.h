@@ -54,7 +54,10 @@ void add_tracker_options(CLI::App& app, Common& c, bool keep_best_by_default);
 // Adds the tracker callbacks the options ask for to the session's Learner; the SaveBestModel,
 // when --keep-best, is returned so that the caller can say which epoch it kept.
 std::shared_ptr<train::SaveBestModel> add_trackers(train::Learner& learner, const Common& c);
-// "kept epoch 3 of 5 (valid_loss 0.4123, accuracy 0.8160)", or empty when the last epoch is kept.
+// The epoch whose weights --keep-best put back, or null when it kept none or the last one.
+const train::EpochRecord* kept_epoch(const train::SaveBestModel* best, const train::FitResult& fit);
+// "kept epoch 3's weights, the best by accuracy (valid_loss 0.4123, accuracy 0.8160)", or empty
+// when kept_epoch is null.
 std::string kept_epoch_text(const train::SaveBestModel* best, const train::FitResult& fit);
 
 // An "lr: a number, 'auto' or 'auto=RULE'" option such as --lr: a positive finite number, or
@@ -89,6 +92,11 @@ std::string resolve_normalize(const Common& c, const DataPair& d);
 // The training augmentation the options give for images like `probe` (crop and flip for
 // 32x32 and larger, none for smaller or with --no-augment), with `normalize`.
 data::AugmentConfig training_augment(const Common& c, const data::ImageSet& probe, const std::string& normalize);
+
+struct Session;
+// --tta-aug N: the session's training augmentation, or, when N > 0 and the images get none
+// (smaller than 32x32, or --no-augment), std::invalid_argument naming --tta-aug.
+data::AugmentConfig tta_augment(const Common& c, const Session& s, int64_t passes);
 
 struct Session {
   DataPair data;

@@ -108,18 +108,13 @@ Runner add_eval(CLI::App& app) {
       return eval_ensemble(*c, members, *tta);
     }
     Session s = make_session(*c, *precise_bn > 0);
+    const data::AugmentConfig augment = tta_augment(*c, s, *tta_aug);
     int64_t bn_batches = 0;
     if (*precise_bn > 0) {
       train::PreciseBnOptions po;
       po.batches = *precise_bn;
       bn_batches = train::recalibrate_bn(*s.model, s.learner->train_loader(), po);
       std::printf("precise BN: statistics averaged over %lld training batches\n", static_cast<long long>(bn_batches));
-    }
-    const data::AugmentConfig augment = training_augment(*c, *s.data.valid, resolve_normalize(*c, s.data));
-    if (*tta_aug > 0 && augment.crop_padding == 0 && !augment.flip) {
-      throw std::invalid_argument("--tta-aug: these " + std::to_string(s.data.valid->height) + "x" +
-                                  std::to_string(s.data.valid->width) +
-                                  " images get no training augmentation (crop and flip are for 32x32 and larger)");
     }
     const train::Metrics m = *tta_aug > 0 ? s.learner->validate_tta(augment, *tta_aug, *tta_beta)
                              : *tta       ? s.learner->validate_tta()

@@ -153,12 +153,7 @@ Runner add_finetune(CLI::App& app) {
 
     Session s = make_session(*c, true);
     train::Learner& l = *s.learner;
-    const data::AugmentConfig augment = training_augment(*c, *s.data.valid, resolve_normalize(*c, s.data));
-    if (a->tta_aug > 0 && augment.crop_padding == 0 && !augment.flip) {
-      throw std::invalid_argument("--tta-aug: these " + std::to_string(s.data.valid->height) + "x" +
-                                  std::to_string(s.data.valid->width) + " images get no training augmentation " +
-                                  "(crop and flip are for 32x32 and larger, without --no-augment)");
-    }
+    const data::AugmentConfig augment = tta_augment(*c, s, a->tta_aug);
     const size_t g = l.num_groups();
     if (a->freeze_to >= static_cast<int64_t>(g)) {
       throw std::invalid_argument("--freeze-to " + std::to_string(a->freeze_to) + ": the model has " +
@@ -193,12 +188,10 @@ Runner add_finetune(CLI::App& app) {
       json epochs = json::array();
       for (auto& e : fit.epochs) epochs.push_back({{"epoch", e.epoch + 1}, {"accuracy", e.accuracy}, {"valid_loss", e.valid_loss}});
       double single = fit.final_accuracy;
-      if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
-        std::printf("   %s\n", kept.c_str());
-        for (const train::EpochRecord& e : fit.epochs) {
-          if (e.epoch == *best->best_epoch()) single = e.accuracy;
-        }
-        j["kept_epoch"] = *best->best_epoch() + 1;
+      if (const train::EpochRecord* kept = kept_epoch(best.get(), fit)) {
+        std::printf("   %s\n", kept_epoch_text(best.get(), fit).c_str());
+        single = kept->accuracy;
+        j["kept_epoch"] = kept->epoch + 1;
       }
       if (a->precise_bn > 0) {
         train::PreciseBnOptions po;

@@ -9,12 +9,6 @@
 namespace cyclone::cli {
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 std::optional<double> read_number(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -23,6 +17,12 @@ std::optional<double> read_number(const std::string& text) {
 }
 
 }  // namespace
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 CLI::Validator whole_at_least(long long lo) {
   const std::string want = "a whole number >= " + std::to_string(lo);
@@ -37,25 +37,25 @@ CLI::Validator whole_at_least(long long lo) {
 }
 
 CLI::Validator number_above(double lo, bool inclusive) {
-  const std::string want = std::string("a number ") + (inclusive ? ">= " : "> ") + fmt(lo);
+  const std::string want = std::string("a number ") + (inclusive ? ">= " : "> ") + format_number(lo);
   return CLI::Validator(
       [lo, inclusive, want](std::string& text) -> std::string {
         const std::optional<double> v = read_number(text);
         if (!v || (inclusive ? *v < lo : *v <= lo)) return "expected " + want + ", got '" + text + "'";
         return "";
       },
-      std::string("NUMBER ") + (inclusive ? ">= " : "> ") + fmt(lo));
+      std::string("NUMBER ") + (inclusive ? ">= " : "> ") + format_number(lo));
 }
 
 CLI::Validator number_in(double lo, double hi) {
-  const std::string want = "a number in [" + fmt(lo) + ", " + fmt(hi) + ")";
+  const std::string want = "a number in [" + format_number(lo) + ", " + format_number(hi) + ")";
   return CLI::Validator(
       [lo, hi, want](std::string& text) -> std::string {
         const std::optional<double> v = read_number(text);
         if (!v || *v < lo || *v >= hi) return "expected " + want + ", got '" + text + "'";
         return "";
       },
-      "NUMBER in [" + fmt(lo) + ", " + fmt(hi) + ")");
+      "NUMBER in [" + format_number(lo) + ", " + format_number(hi) + ")");
 }
 
 std::string parse_error_message(const CLI::ParseError& e) {

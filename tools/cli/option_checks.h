@@ -13,6 +13,9 @@ CLI::Validator number_above(double lo, bool inclusive = false);
 // A finite number in [lo, hi), e.g. --momentum, --label-smoothing.
 CLI::Validator number_in(double lo, double hi);
 
+// A number as option errors show it ("%g": 0.0005, 1e-07).
+std::string format_number(double v);
+
 // One line for a parse error: the option and what was wrong, in the project's words.
 std::string parse_error_message(const CLI::ParseError& e);
 

@@ -1,22 +1,16 @@
 // train --resume's checks of the schedule and optimizer options given against the checkpoint.
 #include "resume.h"
 
-#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
 #include "common.h"
+#include "option_checks.h"
 #include "schedules/factory.h"
 #include "schedules/stored.h"
 
 namespace cyclone::cli {
 namespace {
-
-std::string format_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 [[noreturn]] void disagree(const std::string& options, const std::string& ckpt, const std::string& theirs,
                            const std::string& ours, const std::string& what = "schedule") {

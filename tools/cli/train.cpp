@@ -192,12 +192,11 @@ Runner add_train(CLI::App& app) {
       std::printf("\n");
       j["snapshots"] = fit.snapshots;
     }
-    if (const std::string kept = kept_epoch_text(best.get(), fit); !kept.empty()) {
-      std::printf("%s\n", kept.c_str());
-      for (const train::EpochRecord& e : fit.epochs) {
-        if (e.epoch == *best->best_epoch()) fit.final_accuracy = e.accuracy, fit.final_valid_loss = e.valid_loss;
-      }
-      j["kept_epoch"] = *best->best_epoch() + 1;
+    if (const train::EpochRecord* kept = kept_epoch(best.get(), fit)) {
+      std::printf("%s\n", kept_epoch_text(best.get(), fit).c_str());
+      fit.final_accuracy = kept->accuracy;
+      fit.final_valid_loss = kept->valid_loss;
+      j["kept_epoch"] = kept->epoch + 1;
     }
     const std::string save = a->save.empty() ? c->out + "/model.npz" : a->save;
     if (fit.interrupted_by) {
