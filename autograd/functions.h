@@ -34,6 +34,7 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor gelu(const Tensor& x);
+Tensor erf(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
 
 // ---- comparisons (uint8 0/1 results, not differentiable) and selection ----

@@ -175,6 +175,13 @@ Tensor gelu(const Tensor& x) {
   });
 }
 
+Tensor erf(const Tensor& x) {
+  // d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
+  return record("ErfBackward", {x}, dispatch::unary(UnaryOp::Erf, x), [x = x.detach()](const Tensor& g) {
+    return Grads{mul(g, mul(exp(neg(square(x))), 1.1283791670955126))};
+  });
+}
+
 Tensor clamp(const Tensor& x, double lo, double hi) {
   // d/dx = 1 inside [lo, hi], 0 outside
   const auto l = static_cast<float>(lo), h = static_cast<float>(hi);

@@ -11,7 +11,7 @@ namespace cyclone::kernels {
 enum class UnaryOp : uint8_t {
   Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Square, Reciprocal,
   Relu, Sigmoid, Tanh, LeakyRelu, Gelu,
-  AddScalar, MulScalar, PowScalar, RSubScalar, RDivScalar, Clamp
+  AddScalar, MulScalar, PowScalar, RSubScalar, RDivScalar, Clamp, Erf
 };
 
 enum class BinaryOp : uint8_t {
@@ -60,6 +60,7 @@ CYCLONE_HD float apply_unary(UnaryOp op, float x, float a, float b) {
     case UnaryOp::RSubScalar: return a - x;
     case UnaryOp::RDivScalar: return a / x;
     case UnaryOp::Clamp: return x < a ? a : (x > b ? b : x);
+    case UnaryOp::Erf: return erff(x);
   }
   return 0.f;
 }

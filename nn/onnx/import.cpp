@@ -48,7 +48,7 @@ std::string node_label(const io::OnnxNode& n) { return "node '" + n.name + "' ("
 void OnnxModel::split_head() {
   const onnx::Program& p = program();
   const auto& nodes = p.nodes();
-  const std::string& out = p.full_plan().output;
+  const std::string& out = p.full_plan().outputs[0];
   const int64_t last = p.producer(out);
   if (last < 0) {
     head_problem_ = "the output '" + out + "' is not computed by a node";
@@ -98,8 +98,8 @@ void OnnxModel::split_head() {
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (i != head[0] && (head.size() == 1 || i != head[1])) body.push_back(i);
   }
-  body_plan_ = std::make_unique<onnx::Plan>(p.make_plan(body, p.full_plan().input, feature));
-  head_plan_ = std::make_unique<onnx::Plan>(p.make_plan(head, feature, out));
+  body_plan_ = std::make_unique<onnx::Plan>(p.make_plan(body, p.full_plan().inputs, {feature}));
+  head_plan_ = std::make_unique<onnx::Plan>(p.make_plan(head, {feature}, {out}));
   const Tensor& w = p.weight(mm.inputs[1])->tensor;
   const bool trans_b = mm.op_type == "Gemm" && mm.attribute("transB") && mm.attribute("transB")->as_int() != 0;
   classes_ = trans_b ? w.size(0) : w.size(1);
@@ -141,7 +141,7 @@ int64_t OnnxModel::num_classes() const {
 
 std::string OnnxModel::extra_repr() const {
   return "opset " + std::to_string(program().opset()) + ", " + std::to_string(program().nodes().size()) +
-         " nodes, input '" + program().input_info().name + "', output '" + program().full_plan().output + "'";
+         " nodes, input '" + program().input_info().name + "', output '" + program().full_plan().outputs[0] + "'";
 }
 
 InputSpec OnnxModel::input_spec() const {

@@ -1,6 +1,7 @@
 // OpContext accessors (inputs, attributes with defaults) and the table of supported ONNX ops.
 #include "nn/onnx/ops.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace cyclone::nn::onnx {
@@ -74,25 +75,97 @@ int64_t onnx_axis(int64_t axis, int64_t rank, const std::string& what) {
 }
 
 namespace {
-const std::map<std::string, OpFn>& table() {
-  static const std::map<std::string, OpFn> t = [] {
-    std::map<std::string, OpFn> m;
-    add_nn_ops(m);
-    add_shape_ops(m);
+// The opset versions each op is written for, where they are not all of 1 to 17: the op's
+// older versions had other semantics (legacy broadcast attributes, attribute inputs, ...),
+// or the op did not exist yet or any more.
+struct OpsetRange {
+  int64_t min, max;
+};
+const std::map<std::string, OpsetRange>& opset_ranges() {
+  static const std::map<std::string, OpsetRange> r = {
+      // Before 7, the binary ops broadcast only with `broadcast`/`axis` attributes.
+      {"Add", {7, 17}}, {"Sub", {7, 17}}, {"Mul", {7, 17}}, {"Div", {7, 17}}, {"Pow", {7, 17}},
+      {"Gemm", {7, 17}}, {"PRelu", {7, 17}}, {"Equal", {7, 17}}, {"Less", {7, 17}}, {"Greater", {7, 17}},
+      {"BatchNormalization", {7, 17}},  // 6 and older had is_test and consumed_inputs
+      {"Dropout", {7, 17}},             // 6 and older had is_test
+      {"Cast", {6, 17}},                // 1 to 5 spelled `to` as a string
+      {"Reshape", {5, 17}},             // 1 to 4 took the shape as an attribute
+      {"Concat", {4, 17}},              // 1 to 3 had a default axis
+      {"Pad", {2, 17}}, {"Split", {2, 17}}, {"Clip", {6, 17}},
+      {"Min", {8, 17}}, {"Max", {8, 17}}, {"Sum", {8, 17}}, {"Mean", {8, 17}},  // 8: broadcasting
+      {"Expand", {8, 17}}, {"ConstantOfShape", {9, 17}}, {"Where", {9, 17}}, {"Erf", {9, 17}},
+      {"LessOrEqual", {12, 17}}, {"GreaterOrEqual", {12, 17}}, {"HardSwish", {14, 17}},
+      {"Resize", {10, 17}}, {"Upsample", {7, 9}},  // Upsample is deprecated from 10 on (Resize)
+  };
+  return r;
+}
+
+const std::map<std::string, OpInfo>& table() {
+  static const std::map<std::string, OpInfo> t = [] {
+    std::map<std::string, OpFn> one;
+    add_nn_ops(one);
+    add_shape_ops(one);
+    add_math_ops(one);
+    add_reduce_ops(one);
+    add_repeat_ops(one);
+    std::map<std::string, MultiOpFn> many;
+    add_multi_output_ops(many);
+    std::map<std::string, OpInfo> m;
+    for (const auto& [name, fn] : one) m[name].one = fn;
+    for (const auto& [name, fn] : many) m[name].many = fn, m[name].max_outputs = SIZE_MAX;  // each checks its own
+    for (auto& [name, info] : m) {
+      if (const auto it = opset_ranges().find(name); it != opset_ranges().end()) {
+        info.min_opset = it->second.min, info.max_opset = it->second.max;
+      }
+    }
     return m;
   }();
   return t;
 }
 }  // namespace
 
-OpFn find_op(const std::string& op_type) {
+const OpInfo* find_op(const std::string& op_type) {
   const auto it = table().find(op_type);
-  return it == table().end() ? nullptr : it->second;
+  return it == table().end() ? nullptr : &it->second;
+}
+
+size_t requested_outputs(const io::OnnxNode& n) {
+  size_t k = n.outputs.size();
+  while (k > 0 && n.outputs[k - 1].empty()) --k;
+  return k;
+}
+
+std::vector<Value> run_op(const OpInfo& op, const OpContext& ctx) {
+  if (op.many) {
+    std::vector<Value> out = op.many(ctx);
+    if (out.size() != ctx.num_outputs) {
+      throw std::logic_error(ctx.node.op_type + " gave " + std::to_string(out.size()) + " outputs for " +
+                             std::to_string(ctx.num_outputs));
+    }
+    return out;
+  }
+  std::vector<Value> out;
+  out.push_back(op.one(ctx));
+  return out;
+}
+
+std::string op_problem(const OpInfo& op, const io::OnnxNode& n, int64_t opset) {
+  if (opset < op.min_opset || opset > op.max_opset) {
+    return n.op_type + " is supported in opsets " + std::to_string(op.min_opset) + " to " +
+           std::to_string(op.max_opset) + ", and the model imports opset " + std::to_string(opset);
+  }
+  const size_t outs = requested_outputs(n);
+  if (outs > op.max_outputs) {
+    return "it asks for " + std::to_string(outs) + " outputs; only " +
+           (op.max_outputs == 1 ? std::string("the first is") : std::to_string(op.max_outputs) + " are") +
+           " supported (output '" + n.outputs[op.max_outputs] + "')";
+  }
+  return "";
 }
 
 std::vector<std::string> supported_ops() {
   std::vector<std::string> out;
-  for (const auto& [name, fn] : table()) out.push_back(name);
+  for (const auto& [name, info] : table()) out.push_back(name);
   return out;
 }
 

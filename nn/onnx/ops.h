@@ -18,7 +18,8 @@ struct OpContext {
   std::vector<const Value*> inputs;  // nullptr for an absent optional input ("")
   int64_t opset = 0;
   bool training = false;
-  Device device;  // where host arrays become tensors
+  Device device;            // where host arrays become tensors
+  size_t num_outputs = 1;   // outputs the node asks for (trailing unnamed ones dropped)
 
   size_t num_inputs() const { return inputs.size(); }
   bool has(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
@@ -39,15 +40,36 @@ struct OpContext {
 };
 
 using OpFn = Value (*)(const OpContext&);
+// An op with several outputs: one value per output the node asks for (ctx.num_outputs).
+using MultiOpFn = std::vector<Value> (*)(const OpContext&);
 
-// The implementation of an ai.onnx op type, or nullptr when the importer lacks it.
-OpFn find_op(const std::string& op_type);
+// One supported ai.onnx op type: its implementation, the opset versions it is written for
+// (the model's opset must be in [min_opset, max_opset]) and how many outputs it can give.
+struct OpInfo {
+  OpFn one = nullptr;
+  MultiOpFn many = nullptr;
+  int64_t min_opset = 1, max_opset = 17;
+  size_t max_outputs = 1;
+};
+
+// The op type's entry, or nullptr when the importer lacks it.
+const OpInfo* find_op(const std::string& op_type);
+// Runs the op; the result has ctx.num_outputs values.
+std::vector<Value> run_op(const OpInfo& op, const OpContext& ctx);
+// Why node `n` can't run under `opset` (the op's opset range, its output count), or "".
+std::string op_problem(const OpInfo& op, const io::OnnxNode& n, int64_t opset);
+// The outputs node `n` asks for: its output list without trailing unnamed ("") entries.
+size_t requested_outputs(const io::OnnxNode& n);
 // Every supported op type, sorted.
 std::vector<std::string> supported_ops();
 
 // Registration, one function per source file.
-void add_nn_ops(std::map<std::string, OpFn>& table);     // onnx_ops_nn.cpp
-void add_shape_ops(std::map<std::string, OpFn>& table);  // onnx_ops_shape.cpp
+void add_nn_ops(std::map<std::string, OpFn>& table);     // ops_nn.cpp
+void add_shape_ops(std::map<std::string, OpFn>& table);  // ops_shape.cpp
+void add_math_ops(std::map<std::string, OpFn>& table);   // ops_math.cpp
+void add_reduce_ops(std::map<std::string, OpFn>& table); // ops_reduce.cpp
+void add_repeat_ops(std::map<std::string, OpFn>& table); // ops_repeat.cpp
+void add_multi_output_ops(std::map<std::string, MultiOpFn>& table);  // ops_multi.cpp
 
 // ONNX axis (possibly negative) for a rank-`rank` value, checked.
 int64_t onnx_axis(int64_t axis, int64_t rank, const std::string& what);

@@ -13,7 +13,7 @@
 namespace cyclone::nn::onnx {
 
 namespace {
-constexpr int64_t kMinOpset = 9, kMaxOpset = 17;
+constexpr int64_t kMinOpset = 1, kMaxOpset = 17;  // each op narrows this (ops.cpp)
 
 bool default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
@@ -29,22 +29,24 @@ std::string Program::where(const io::OnnxNode& n) const {
   return "node '" + name + "' (" + n.op_type + ")";
 }
 
-Program::Program(const io::OnnxModel& model, std::string source) : source_(std::move(source)) {
+Program::Program(const io::OnnxModel& model, std::string source, GraphIo io) : source_(std::move(source)) {
   const io::OnnxGraph& g = model.graph;
   opset_ = model.opset_version("");
-  check_ops(g, opset_);
   if (opset_ < kMinOpset || opset_ > kMaxOpset) {
     throw std::invalid_argument(source_ + ": ai.onnx opset " + std::to_string(opset_) + " is not supported (" +
                                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) + ")");
   }
-  check_io(g);
+  check_ops(g, opset_);
+  check_io(g, io);
   sort_nodes(g);
   make_weights(g);
   fold_constants();
   prune_dead_nodes();
   std::vector<size_t> all(nodes_.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  full_ = make_plan(all, input_.name, output_);
+  std::vector<std::string> input_names;
+  for (const auto& in : inputs_) input_names.push_back(in.name);
+  full_ = make_plan(all, input_names, outputs_);
 }
 
 // Every unsupported op type with the nodes that use it, and every unsupported attribute
@@ -52,12 +54,13 @@ Program::Program(const io::OnnxModel& model, std::string source) : source_(std::
 // in one error.
 void Program::check_ops(const io::OnnxGraph& g, int64_t opset) const {
   std::map<std::string, std::vector<std::string>> bad;
-  std::vector<std::string> bad_attrs;
+  std::vector<std::string> bad_uses, bad_attrs;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const io::OnnxNode& n = g.nodes[i];
-    if (default_domain(n.domain) && find_op(n.op_type)) {
-      for (const std::string& p : attribute_problems(n, opset))
-        bad_attrs.push_back(where(n) + " (node #" + std::to_string(i) + "): " + p);
+    if (const OpInfo* op = default_domain(n.domain) ? find_op(n.op_type) : nullptr) {
+      const std::string at = where(n) + " (node #" + std::to_string(i) + "): ";
+      if (const std::string p = op_problem(*op, n, opset); !p.empty()) bad_uses.push_back(at + p);
+      for (const std::string& p : attribute_problems(n, opset)) bad_attrs.push_back(at + p);
       continue;
     }
     const std::string op = default_domain(n.domain) ? n.op_type : n.domain + "::" + n.op_type;
@@ -75,45 +78,47 @@ void Program::check_ops(const io::OnnxGraph& g, int64_t opset) const {
     parts.push_back("unsupported attribute value" + std::string(bad_attrs.size() > 1 ? "s" : "") + " (" +
                     std::to_string(bad_attrs.size()) + "): " + join(bad_attrs, "; "));
   }
+  if (!bad_uses.empty()) {
+    parts.push_back("unsupported op version or output" + std::string(bad_uses.size() > 1 ? "s" : "") + " (" +
+                    std::to_string(bad_uses.size()) + "): " + join(bad_uses, "; "));
+  }
   if (!parts.empty()) throw std::invalid_argument(source_ + ": " + join(parts, ". Also "));
 }
 
-void Program::check_io(const io::OnnxGraph& g) {
-  std::vector<const io::OnnxValueInfo*> inputs;
+void Program::check_io(const io::OnnxGraph& g, GraphIo io) {
   for (const auto& in : g.inputs) {
-    if (!g.initializers.count(in.name)) inputs.push_back(&in);
+    if (!g.initializers.count(in.name)) inputs_.push_back(in);
   }
-  if (inputs.size() != 1) {
+  for (const auto& out : g.outputs) outputs_.push_back(out.name);
+  if (io == GraphIo::any) {
+    if (outputs_.empty()) throw std::invalid_argument(source_ + ": the graph has no output");
+    return;
+  }
+  if (inputs_.size() != 1) {
     std::vector<std::string> names;
-    for (const auto* in : inputs) names.push_back("'" + in->name + "'");
+    for (const auto& in : inputs_) names.push_back("'" + in.name + "'");
     throw std::invalid_argument(source_ + ": expected one graph input besides the initializers, found " +
-                                std::to_string(inputs.size()) + (names.empty() ? "" : ": " + join(names)));
+                                std::to_string(inputs_.size()) + (names.empty() ? "" : ": " + join(names)));
   }
-  input_ = *inputs[0];
-  if (g.outputs.size() != 1) {
-    throw std::invalid_argument(source_ + ": expected one graph output, found " + std::to_string(g.outputs.size()));
+  if (outputs_.size() != 1) {
+    throw std::invalid_argument(source_ + ": expected one graph output, found " + std::to_string(outputs_.size()));
   }
-  output_ = g.outputs[0].name;
 }
 
 // Kahn's algorithm, taking the lowest file position first so a valid order is kept as is.
 void Program::sort_nodes(const io::OnnxGraph& g) {
   const size_t n = g.nodes.size();
+  std::set<std::string> graph_inputs;
+  for (const auto& in : inputs_) graph_inputs.insert(in.name);
   std::unordered_map<std::string, size_t> producer;
   for (size_t i = 0; i < n; ++i) {
     const io::OnnxNode& node = g.nodes[i];
-    if (node.outputs.empty() || node.outputs[0].empty())
-      throw std::invalid_argument(source_ + ": " + where(node) + " has no output");
-    for (size_t k = 1; k < node.outputs.size(); ++k) {
-      if (!node.outputs[k].empty()) {
-        throw std::invalid_argument(source_ + ": " + where(node) + " has " + std::to_string(node.outputs.size()) +
-                                    " outputs; only the first is supported (output '" + node.outputs[k] + "')");
+    if (requested_outputs(node) == 0) throw std::invalid_argument(source_ + ": " + where(node) + " has no output");
+    for (const std::string& out : node.outputs) {
+      if (out.empty()) continue;
+      if (!producer.emplace(out, i).second || graph_inputs.count(out) || g.initializers.count(out)) {
+        throw std::invalid_argument(source_ + ": value '" + out + "' is defined twice (again by " + where(node) + ")");
       }
-    }
-    if (!producer.emplace(node.outputs[0], i).second || node.outputs[0] == input_.name ||
-        g.initializers.count(node.outputs[0])) {
-      throw std::invalid_argument(source_ + ": value '" + node.outputs[0] + "' is defined twice (again by " +
-                                  where(node) + ")");
     }
   }
   std::vector<size_t> pending(n, 0);
@@ -121,7 +126,7 @@ void Program::sort_nodes(const io::OnnxGraph& g) {
   std::vector<std::string> undefined;
   for (size_t i = 0; i < n; ++i) {
     for (const std::string& in : g.nodes[i].inputs) {
-      if (in.empty() || in == input_.name || g.initializers.count(in)) continue;
+      if (in.empty() || graph_inputs.count(in) || g.initializers.count(in)) continue;
       const auto it = producer.find(in);
       if (it == producer.end()) {
         undefined.push_back("'" + in + "' (input of " + where(g.nodes[i]) + ")");
@@ -213,17 +218,21 @@ void Program::fold_constants() {
       values.emplace_back(it->second);
     }
     if (foldable) {
-      OpContext ctx{n, {}, opset_, false, kCPU};
+      OpContext ctx{n, {}, opset_, false, kCPU, requested_outputs(n)};
       size_t next = 0;
       for (const std::string& in : n.inputs) ctx.inputs.push_back(in.empty() ? nullptr : &values[next++]);
-      Value v;
+      std::vector<Value> outs;
       try {
-        v = find_op(n.op_type)(ctx);
+        outs = run_op(*find_op(n.op_type), ctx);
       } catch (const std::exception& e) {
         throw std::invalid_argument(source_ + ": " + where(n) + ": " + e.what());
       }
-      if (auto* h = std::get_if<HostArray>(&v)) {
-        constants_[n.outputs[0]] = std::move(*h);
+      const bool all_host =
+          std::all_of(outs.begin(), outs.end(), [](const Value& v) { return std::holds_alternative<HostArray>(v); });
+      if (all_host) {
+        for (size_t k = 0; k < outs.size(); ++k) {
+          if (!n.outputs[k].empty()) constants_[n.outputs[k]] = std::move(std::get<HostArray>(outs[k]));
+        }
         continue;
       }
     }
@@ -234,10 +243,11 @@ void Program::fold_constants() {
 
 // Drops nodes the output does not depend on.
 void Program::prune_dead_nodes() {
-  std::set<std::string> needed{output_};
+  std::set<std::string> needed(outputs_.begin(), outputs_.end());
   std::vector<bool> keep(nodes_.size(), false);
   for (size_t i = nodes_.size(); i-- > 0;) {
-    if (!needed.count(nodes_[i].outputs[0])) continue;
+    const auto& outs = nodes_[i].outputs;
+    if (std::none_of(outs.begin(), outs.end(), [&](const std::string& o) { return needed.count(o) > 0; })) continue;
     keep[i] = true;
     for (const std::string& in : nodes_[i].inputs) needed.insert(in);
   }
@@ -255,38 +265,55 @@ const Weight* Program::weight(const std::string& name) const {
 
 int64_t Program::producer(const std::string& value) const {
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].outputs[0] == value) return static_cast<int64_t>(i);
+    const auto& outs = nodes_[i].outputs;
+    if (std::find(outs.begin(), outs.end(), value) != outs.end()) return static_cast<int64_t>(i);
   }
   return -1;
 }
 
-Plan Program::make_plan(const std::vector<size_t>& nodes, const std::string& input, const std::string& output) const {
+Plan Program::make_plan(const std::vector<size_t>& nodes, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs) const {
   Plan p;
   p.nodes = nodes;
   std::sort(p.nodes.begin(), p.nodes.end());
-  p.input = input;
-  p.output = output;
+  p.inputs = inputs;
+  p.outputs = outputs;
+  const std::set<std::string> kept(outputs.begin(), outputs.end());
   std::map<std::string, size_t> last_use;
   for (size_t k = 0; k < p.nodes.size(); ++k) {
     for (const std::string& in : nodes_[p.nodes[k]].inputs) last_use[in] = k;
   }
   p.release.resize(p.nodes.size());
   for (const auto& [name, k] : last_use) {
-    if (name != output && !name.empty()) p.release[k].push_back(name);
+    if (!kept.count(name) && !name.empty()) p.release[k].push_back(name);
   }
   return p;
 }
 
 Tensor Program::run(const Plan& plan, const Tensor& x, bool training) const {
-  if (plan.input == input_.name && input_.has_shape) {
-    const auto& dims = input_.dims;
+  if (plan.inputs.size() != 1 || plan.outputs.size() != 1) {
+    throw std::logic_error(source_ + ": Program::run takes a plan of one input and one output");
+  }
+  if (!inputs_.empty() && plan.inputs[0] == inputs_[0].name && inputs_[0].has_shape) {
+    const auto& dims = inputs_[0].dims;
     if (x.dim() != static_cast<int64_t>(dims.size()) || (dims.size() > 1 && dims[1] > 0 && x.size(1) != dims[1])) {
-      throw std::invalid_argument(source_ + ": input '" + input_.name + "' expects shape " + shape_str(dims) +
+      throw std::invalid_argument(source_ + ": input '" + inputs_[0].name + "' expects shape " + shape_str(dims) +
                                   " (-1: any), got " + shape_str(x.shape()));
     }
   }
+  const Value out = evaluate(plan, {Value(x)}, training, x.device())[0];
+  if (const Tensor* t = std::get_if<Tensor>(&out)) return *t;
+  return host_cast(std::get<HostArray>(out), true).to_tensor(x.device());
+}
+
+std::vector<Value> Program::evaluate(const Plan& plan, const std::vector<Value>& inputs, bool training,
+                                     Device device) const {
+  if (inputs.size() != plan.inputs.size()) {
+    throw std::invalid_argument(source_ + ": expected " + std::to_string(plan.inputs.size()) + " inputs, got " +
+                                std::to_string(inputs.size()));
+  }
   std::unordered_map<std::string, Value> env;
-  env.emplace(plan.input, x);
+  for (size_t i = 0; i < inputs.size(); ++i) env.insert_or_assign(plan.inputs[i], inputs[i]);
   auto value_of = [&](const std::string& name) -> Value {
     if (const auto it = env.find(name); it != env.end()) return it->second;
     if (const Weight* w = weight(name)) return w->tensor;
@@ -297,7 +324,7 @@ Tensor Program::run(const Plan& plan, const Tensor& x, bool training) const {
     const io::OnnxNode& n = nodes_[plan.nodes[k]];
     std::vector<Value> values;
     values.reserve(n.inputs.size());
-    OpContext ctx{n, {}, opset_, training, x.device()};
+    OpContext ctx{n, {}, opset_, training, device, requested_outputs(n)};
     for (const std::string& in : n.inputs) {
       if (in.empty()) {
         ctx.inputs.push_back(nullptr);
@@ -307,7 +334,10 @@ Tensor Program::run(const Plan& plan, const Tensor& x, bool training) const {
       ctx.inputs.push_back(&values.back());
     }
     try {
-      env.insert_or_assign(n.outputs[0], find_op(n.op_type)(ctx));
+      std::vector<Value> outs = run_op(*find_op(n.op_type), ctx);
+      for (size_t o = 0; o < outs.size(); ++o) {
+        if (!n.outputs[o].empty()) env.insert_or_assign(n.outputs[o], std::move(outs[o]));
+      }
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(source_ + ": " + where(n) + ": " + e.what());
     } catch (const std::exception& e) {
@@ -315,9 +345,9 @@ Tensor Program::run(const Plan& plan, const Tensor& x, bool training) const {
     }
     for (const std::string& name : plan.release[k]) env.erase(name);
   }
-  const Value out = value_of(plan.output);
-  if (const Tensor* t = std::get_if<Tensor>(&out)) return *t;
-  return host_cast(std::get<HostArray>(out), true).to_tensor(x.device());
+  std::vector<Value> out;
+  for (const std::string& name : plan.outputs) out.push_back(value_of(name));
+  return out;
 }
 
 }  // namespace cyclone::nn::onnx

@@ -259,4 +259,39 @@ HostArray host_binary(const HostArray& a, const HostArray& b, char op) {
   return out;
 }
 
+HostArray host_map(const std::vector<const HostArray*>& args, bool float_result,
+                   const std::function<double(const std::vector<double>&)>& real,
+                   const std::function<int64_t(const std::vector<int64_t>&)>& integer) {
+  Shape shape;
+  bool all_int = true;
+  for (const HostArray* a : args) {
+    shape = broadcast_shapes(shape, a->shape, "elementwise inputs");
+    all_int = all_int && !a->is_float;
+  }
+  std::vector<Shape> strides;
+  for (const HostArray* a : args) strides.push_back(broadcast_strides(a->shape, shape));
+  HostArray out;
+  out.shape = shape;
+  out.is_float = float_result;
+  const bool exact_ints = !float_result && all_int && integer;
+  std::vector<double> xs(args.size());
+  std::vector<int64_t> ks(args.size());
+  for_each_index(shape, [&](int64_t, const std::vector<int64_t>& idx) {
+    for (size_t k = 0; k < args.size(); ++k) {
+      const auto at = static_cast<size_t>(offset_of(idx, strides[k]));
+      if (exact_ints)
+        ks[k] = args[k]->ints[at];
+      else
+        xs[k] = args[k]->real(at);
+    }
+    if (exact_ints)
+      out.ints.push_back(integer(ks));
+    else if (float_result)
+      out.reals.push_back(real(xs));
+    else
+      out.ints.push_back(static_cast<int64_t>(real(xs)));
+  });
+  return out;
+}
+
 }  // namespace cyclone::nn::onnx

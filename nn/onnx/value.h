@@ -2,6 +2,7 @@
 // array (shapes, pads, slice bounds, constants) that the importer evaluates on the CPU.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -49,5 +50,11 @@ HostArray host_gather(const HostArray& a, const HostArray& indices, int64_t axis
 HostArray host_cast(const HostArray& a, bool to_float);
 // Broadcasting elementwise op: op is '+', '-', '*' or '/' (integer division truncates).
 HostArray host_binary(const HostArray& a, const HostArray& b, char op);
+// Broadcasting elementwise function of any number of host arrays. The result holds reals
+// when `float_result` (from `real`, given each argument as double), else integers (from
+// `integer` on int64 values when every argument is integer, or `real`'s value truncated).
+HostArray host_map(const std::vector<const HostArray*>& args, bool float_result,
+                   const std::function<double(const std::vector<double>&)>& real,
+                   const std::function<int64_t(const std::vector<int64_t>&)>& integer = nullptr);
 
 }  // namespace cyclone::nn::onnx

@@ -1,0 +1,77 @@
+// ONNX ops with several outputs for the importer: Split, and Dropout with its optional mask.
+#include <numeric>
+#include <stdexcept>
+
+#include "autograd/functions.h"
+#include "nn/functional.h"
+#include "nn/onnx/ops.h"
+
+namespace cyclone::nn::onnx {
+
+namespace {
+
+// Split along `axis` into the given sizes (the `split` attribute before opset 13, the second
+// input from 13), or into ctx.num_outputs equal parts.
+std::vector<Value> split(const OpContext& c) {
+  const bool host = c.is_host(0);
+  const Shape shape = host ? c.host(0).shape : c.tensor(0).shape();
+  const int64_t axis = onnx_axis(c.attr_int("axis", 0), static_cast<int64_t>(shape.size()), "axis");
+  const int64_t n = shape[static_cast<size_t>(axis)];
+  std::vector<int64_t> sizes = c.opset >= 13 ? (c.has(1) ? c.ints(1) : std::vector<int64_t>{}) : c.attr_ints("split", {});
+  const auto parts = static_cast<int64_t>(c.num_outputs);
+  if (sizes.empty()) {
+    if (parts == 0 || n % parts != 0) {
+      throw std::invalid_argument("axis " + std::to_string(axis) + " of size " + std::to_string(n) +
+                                  " does not split into " + std::to_string(parts) + " equal parts");
+    }
+    sizes.assign(static_cast<size_t>(parts), n / parts);
+  }
+  if (static_cast<int64_t>(sizes.size()) != parts) {
+    throw std::invalid_argument("split gives " + std::to_string(sizes.size()) + " sizes for " + std::to_string(parts) +
+                                " outputs");
+  }
+  if (std::accumulate(sizes.begin(), sizes.end(), int64_t{0}) != n) {
+    throw std::invalid_argument("split sizes " + shape_str(sizes) + " do not add up to " + std::to_string(n));
+  }
+  std::vector<Value> out;
+  int64_t start = 0;
+  for (int64_t len : sizes) {
+    if (host)
+      out.emplace_back(host_slice(c.host(0), {start}, {start + len}, {axis}, {1}));
+    else
+      out.emplace_back(c.tensor(0).slice(axis, start, start + len));
+    start += len;
+  }
+  return out;
+}
+
+// Dropout: outputs (y, mask). It drops (like nn::functional::dropout, with cyclone's random
+// numbers) when the training_mode input says so, or, when that input is absent, when the
+// model is in training mode; otherwise y is x and the mask all true.
+std::vector<Value> dropout(const OpContext& c) {
+  double ratio = 0.5;
+  if (c.opset < 12)
+    ratio = c.attr_float("ratio", 0.5f);
+  else if (c.has(1))
+    ratio = c.host(1).scalar("ratio");
+  const bool training = c.opset >= 12 && c.has(2) ? c.host(2).scalar("training_mode") != 0.0 : c.training;
+  const Tensor x = c.tensor(0, true);
+  const bool drops = training && ratio > 0;
+  std::vector<Value> out;
+  out.emplace_back(drops ? functional::dropout(x, ratio, true) : add(x, 0.0));
+  if (c.num_outputs > 1) {
+    if (drops) throw std::invalid_argument("the mask output of a Dropout that drops is not supported");
+    out.emplace_back(ones(x.shape(), x.device()).to(DType::u8));  // every element kept
+  }
+  if (c.num_outputs > 2) throw std::invalid_argument("Dropout has at most 2 outputs");
+  return out;
+}
+
+}  // namespace
+
+void add_multi_output_ops(std::map<std::string, MultiOpFn>& t) {
+  t["Split"] = split;
+  t["Dropout"] = dropout;
+}
+
+}  // namespace cyclone::nn::onnx
