@@ -79,6 +79,8 @@ const std::map<std::string, OpFn>& table() {
     std::map<std::string, OpFn> m;
     add_nn_ops(m);
     add_shape_ops(m);
+    add_conv_transpose_ops(m);
+    add_resize_ops(m);
     return m;
   }();
   return t;
