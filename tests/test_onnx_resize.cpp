@@ -149,3 +149,52 @@ TEST_CASE("onnx Resize: gradcheck through imported linear and nearest resizes") 
     CHECK_MESSAGE(r.ok, r.report);
   }
 }
+
+namespace {
+// Forward and input gradient of one fixture model on CUDA, against the same on the CPU.
+void check_cuda_case(const std::string& name) {
+  CAPTURE(name);
+  std::vector<Tensor> grads;
+  std::vector<Tensor> ys;
+  for (const Device dev : {kCPU, kCUDA}) {
+    auto model = nn::import_onnx_model(kDir + "resize_" + name + ".onnx");
+    model->to(dev);
+    Tensor x = resize_ref("x").to(dev);
+    x.requires_grad_();
+    const Tensor y = model->forward(x);
+    sum(mul(y, seeded_randn(y.shape(), 7).to(dev))).backward();  // the same g on both devices
+    ys.push_back(y.detach().cpu());
+    grads.push_back(x.grad().cpu());
+  }
+  check_close(ys[1], ys[0], 1e-5, 1e-5);
+  check_close(grads[1], grads[0], 1e-5, 1e-5);
+}
+}  // namespace
+
+TEST_CASE("onnx Resize / Upsample / ConvTranspose: CUDA forward and gradients equal CPU" * doctest::test_suite("cuda")) {
+  if (!cuda_or_skip()) return;
+  for (const char* name : {"nearest_exact_scales", "linear_half_pixel_sizes", "linear_align_corners",
+                           "upsample9_nearest", "convt_stride_pad", "convt_groups_dilation", "convt_asymmetric"})
+    check_cuda_case(name);
+}
+
+TEST_CASE("F::conv_transpose2d and F::index_select: CUDA equals CPU, gradients too" * doctest::test_suite("cuda")) {
+  if (!cuda_or_skip()) return;
+  F::ConvTranspose2dOptions o;
+  o.stride_h = 2, o.stride_w = 3, o.pad_h = 1, o.output_pad_w = 1, o.dilation_w = 2, o.groups = 2;
+  const Tensor x0 = seeded_randn({2, 4, 5, 6}, 1), w0 = seeded_randn({4, 3, 3, 2}, 2), b0 = seeded_randn({6}, 3);
+  const std::vector<int64_t> idx{4, 0, 0, 1, 3, 3, 3, 5};
+  std::vector<std::vector<Tensor>> got;
+  for (const Device dev : {kCPU, kCUDA}) {
+    Tensor x = x0.to(dev), w = w0.to(dev), b = b0.to(dev);
+    for (Tensor* t : {&x, &w, &b}) t->requires_grad_();
+    const Tensor y = F::conv_transpose2d(x, w, b, o);
+    const Tensor z = F::index_select(y, 3, idx);
+    sum(mul(z, z)).backward();
+    got.push_back({z.detach().cpu(), x.grad().cpu(), w.grad().cpu(), b.grad().cpu()});
+  }
+  for (size_t i = 0; i < got[0].size(); ++i) {
+    CAPTURE(i);
+    check_close(got[1][i], got[0][i], 1e-4, 1e-4);
+  }
+}
