@@ -80,7 +80,8 @@ TEST_CASE("onnx Upsample: nearest and linear (opset 9: x / scale, nearest by tru
 }
 
 TEST_CASE("onnx ConvTranspose: strides, pads, output_padding, groups, dilations and asymmetric pads equal PyTorch") {
-  for (const char* name : {"convt_stride_pad", "convt_groups_dilation", "convt_asymmetric"}) check_case(name);
+  for (const char* name : {"convt_stride_pad", "convt_groups_dilation", "convt_outpad_dilation", "convt_asymmetric"})
+    check_case(name);
 }
 
 TEST_CASE("onnx Resize: the spec's example, linear upsampling of [[1, 2], [3, 4]] by 2 (half_pixel)") {

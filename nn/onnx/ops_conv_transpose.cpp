@@ -91,7 +91,9 @@ Value conv_transpose(const OpContext& c) {
   std::vector<int64_t> start(2), tail(2), got(2);  // got: the result's length
   for (size_t i = 0; i < 2; ++i) {
     Axis& ax = axes[i];
-    const int64_t p = std::max<int64_t>(0, std::min(ax.begin, ax.end));
+    // (With output_padding >= stride, allowed when the dilation is larger, the kernel cannot make
+    // the padding's far end; then p = 0, so that what lies past the result is truly zero.)
+    const int64_t p = ax.op >= ax.s ? 0 : std::max<int64_t>(0, std::min(ax.begin, ax.end));
     const int64_t made = ax.full() - 2 * p;
     start[i] = ax.begin - p;
     const int64_t need = start[i] + ax.out() - made;  // positions wanted past the result's end
