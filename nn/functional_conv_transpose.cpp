@@ -13,7 +13,8 @@ namespace cyclone::nn::functional {
 namespace {
 
 void check_inputs(const Tensor& x, const Tensor& w, const Tensor& b, const ConvTranspose2dOptions& o) {
-  if (x.dim() != 4) throw std::invalid_argument("conv_transpose2d: expected input [N, C, H, W], got " + shape_str(x.shape()));
+  if (x.dim() != 4)
+    throw std::invalid_argument("conv_transpose2d: expected input [N, C, H, W], got " + shape_str(x.shape()));
   if (w.dim() != 4) {
     throw std::invalid_argument("conv_transpose2d: expected weight [C, K/groups, kh, kw], got " + shape_str(w.shape()));
   }
@@ -23,7 +24,8 @@ void check_inputs(const Tensor& x, const Tensor& w, const Tensor& b, const ConvT
   }
   const int64_t k = w.size(1) * o.groups;
   if (b.defined() && (b.dim() != 1 || b.size(0) != k)) {
-    throw std::invalid_argument("conv_transpose2d: bias must be [" + std::to_string(k) + "], got " + shape_str(b.shape()));
+    throw std::invalid_argument("conv_transpose2d: bias must be [" + std::to_string(k) + "], got " +
+                                shape_str(b.shape()));
   }
   if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1 || o.pad_h < 0 || o.pad_w < 0) {
     throw std::invalid_argument("conv_transpose2d: stride and dilation must be >= 1 and padding >= 0");

@@ -26,8 +26,9 @@ Tensor scatter_add_slices(const Tensor& dy, const Shape& x_shape, int64_t dim, c
       size_t b = a + 1;
       while (b < outs.size() && outs[b] == outs[b - 1] + 1) ++b;
       const int64_t len = static_cast<int64_t>(b - a);
-      const Tensor part = len == 1 ? dy.select(dim, outs[a])
-                                   : dispatch::reduce(dispatch::ReduceOp::Sum, dy.narrow(dim, outs[a], len), {dim}, false);
+      const Tensor part = len == 1
+                              ? dy.select(dim, outs[a])
+                              : dispatch::reduce(dispatch::ReduceOp::Sum, dy.narrow(dim, outs[a], len), {dim}, false);
       acc = acc.defined() ? dispatch::binary(dispatch::BinaryOp::Add, acc, part) : part;
       a = b;
     }
@@ -41,7 +42,8 @@ Tensor scatter_add_slices(const Tensor& dy, const Shape& x_shape, int64_t dim, c
 Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& indices) {
   const Tensor out = cyclone::index_select(x.detach(), dim, indices);
   if (dim < 0) dim += x.dim();
-  // y.select(dim, i) = x.select(dim, indices[i]), so dx.select(dim, s) = sum over {i : indices[i] = s} of dy.select(dim, i).
+  // y.select(dim, i) = x.select(dim, indices[i]), so dx.select(dim, s) = sum over {i : indices[i] = s} of
+  // dy.select(dim, i).
   return record("IndexSelectBackward", {x}, out, [shape = x.shape(), dim, indices](const Tensor& dy) {
     return std::vector<Tensor>{scatter_add_slices(dy, shape, dim, indices)};
   });

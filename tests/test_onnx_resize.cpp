@@ -96,7 +96,8 @@ TEST_CASE("onnx ConvTranspose: the spec's example with output_shape (a negative 
   // output of output_padding [1, 1], whose last row and column receive nothing.
   GraphBuilder b({1, 1, 3, 3}, 13);
   b.init<float>("w", {1, 2, 3, 3}, std::vector<float>(18, 1.0f));
-  b.add(node("ConvTranspose", "ct", {"x", "w"}, {"y"}, {attr_ints("strides", {3, 2}), attr_ints("output_shape", {10, 8})}));
+  b.add(node("ConvTranspose", "ct", {"x", "w"}, {"y"},
+             {attr_ints("strides", {3, 2}), attr_ints("output_shape", {10, 8})}));
   std::vector<float> xs(9);
   for (int i = 0; i < 9; ++i) xs[static_cast<size_t>(i)] = static_cast<float>(i);
   const Tensor y = nn::import_onnx_model(b.m, "ct")->forward(from_vector(xs, {1, 1, 3, 3}));
@@ -124,8 +125,8 @@ TEST_CASE("F::conv_transpose2d: gradcheck in x, w and b with stride, padding, ou
   o.stride_h = 2, o.stride_w = 3, o.pad_h = 1, o.pad_w = 0, o.output_pad_h = 1, o.output_pad_w = 2;
   o.dilation_h = 2, o.groups = 2;
   const auto f = [o](const std::vector<Tensor>& in) { return F::conv_transpose2d(in[0], in[1], in[2], o); };
-  const auto r = gradcheck(f, {randn({2, 4, 3, 4}).requires_grad_(), randn({4, 3, 2, 3}).requires_grad_(),
-                               randn({6}).requires_grad_()});
+  const auto r = gradcheck(
+      f, {randn({2, 4, 3, 4}).requires_grad_(), randn({4, 3, 2, 3}).requires_grad_(), randn({6}).requires_grad_()});
   CHECK_MESSAGE(r.ok, r.report);
 }
 
@@ -143,8 +144,9 @@ TEST_CASE("F::index_select: the gradient sums repeated and scattered picks") {
 TEST_CASE("onnx Resize: gradcheck through imported linear and nearest resizes") {
   for (const char* mode : {"linear", "nearest"}) {
     CAPTURE(mode);
-    auto model = resize_model({1, 2, 3, 4}, {1, 1, 1.7f, 0.6f},
-                              {attr_string("mode", mode), attr_string("coordinate_transformation_mode", "align_corners")});
+    auto model =
+        resize_model({1, 2, 3, 4}, {1, 1, 1.7f, 0.6f},
+                     {attr_string("mode", mode), attr_string("coordinate_transformation_mode", "align_corners")});
     const auto r = gradcheck([&](const std::vector<Tensor>& in) { return model->forward(in[0]); },
                              {randn({1, 2, 3, 4}).requires_grad_()});
     CHECK_MESSAGE(r.ok, r.report);
@@ -172,7 +174,8 @@ void check_cuda_case(const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("onnx Resize / Upsample / ConvTranspose: CUDA forward and gradients equal CPU" * doctest::test_suite("cuda")) {
+TEST_CASE("onnx Resize / Upsample / ConvTranspose: CUDA forward and gradients equal CPU" *
+          doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
   for (const char* name : {"nearest_exact_scales", "linear_half_pixel_sizes", "linear_align_corners",
                            "upsample9_nearest", "convt_stride_pad", "convt_groups_dilation", "convt_asymmetric"})

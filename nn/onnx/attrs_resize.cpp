@@ -35,7 +35,8 @@ std::vector<int64_t> spatial_attr(const io::OnnxNode& n, const std::string& name
   if (!a) return {};
   const std::vector<int64_t> v = a->as_ints();
   const size_t per = twice ? 2 : 1;
-  if (v.size() != per && v.size() != 2 * per) bad(name, list_str(v), twice ? "2 or 4 values: 1-D or 2-D" : "1 or 2 values: 1-D or 2-D");
+  if (v.size() != per && v.size() != 2 * per)
+    bad(name, list_str(v), twice ? "2 or 4 values: 1-D or 2-D" : "1 or 2 values: 1-D or 2-D");
   for (int64_t x : v) {
     if (x < min) bad(name, list_str(v), "values >= " + std::to_string(min));
   }
@@ -54,15 +55,16 @@ std::vector<std::string> problems_of(const Readers& readers) {
   return out;
 }
 
+AutoPad auto_pad_of(const std::string& s) {
+  if (s == "NOTSET") return AutoPad::notset;
+  if (s == "VALID") return AutoPad::valid;
+  if (s == "SAME_UPPER") return AutoPad::same_upper;
+  if (s == "SAME_LOWER") return AutoPad::same_lower;
+  bad("auto_pad", "'" + s + "'", "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+}
+
 Readers conv_transpose_readers(const io::OnnxNode& n, ConvTransposeAttrs& a) {
-  return {[&] {
-            const std::string s = string_attr(n, "auto_pad", "NOTSET");
-            if (s == "NOTSET") a.auto_pad = AutoPad::notset;
-            else if (s == "VALID") a.auto_pad = AutoPad::valid;
-            else if (s == "SAME_UPPER") a.auto_pad = AutoPad::same_upper;
-            else if (s == "SAME_LOWER") a.auto_pad = AutoPad::same_lower;
-            else bad("auto_pad", "'" + s + "'", "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-          },
+  return {[&] { a.auto_pad = auto_pad_of(string_attr(n, "auto_pad", "NOTSET")); },
           [&] { a.kernel = spatial_attr(n, "kernel_shape", 1); },
           [&] { a.strides = spatial_attr(n, "strides", 1); },
           [&] { a.dilations = spatial_attr(n, "dilations", 1); },
@@ -119,7 +121,8 @@ Readers resize_readers(const io::OnnxNode& n, int64_t opset, ResizeAttrs& a) {
     if (int_attr(n, "antialias", 0) != 0) bad("antialias", std::to_string(int_attr(n, "antialias", 0)), "only 0");
   });
   r.push_back([&] {
-    if (n.attribute("axes")) throw std::invalid_argument("attribute 'axes' is not supported (scales or sizes for every axis)");
+    if (n.attribute("axes"))
+      throw std::invalid_argument("attribute 'axes' is not supported (scales or sizes for every axis)");
   });
   r.push_back([&] {
     const std::string k = string_attr(n, "keep_aspect_ratio_policy", "stretch");

@@ -51,9 +51,12 @@ std::vector<Axis> axes_of(const ConvTransposeAttrs& a, const Tensor& x, const Te
     // output_shape and SAME_* fix the output size; the total padding follows, its odd unit at
     // the end for SAME_UPPER and at the beginning otherwise (the spec's formula).
     int64_t want = -1;
-    if (!a.output_shape.empty()) want = per_axis(a.output_shape, r, 1, "output_shape")[i];
-    else if (a.auto_pad == AutoPad::same_upper || a.auto_pad == AutoPad::same_lower) want = ax.in * ax.s;
-    else if (a.auto_pad == AutoPad::valid) ax.begin = ax.end = 0;
+    if (!a.output_shape.empty())
+      want = per_axis(a.output_shape, r, 1, "output_shape")[i];
+    else if (a.auto_pad == AutoPad::same_upper || a.auto_pad == AutoPad::same_lower)
+      want = ax.in * ax.s;
+    else if (a.auto_pad == AutoPad::valid)
+      ax.begin = ax.end = 0;
     if (want >= 0) {
       const int64_t total = ax.full() + ax.op - want;
       const int64_t half = floor_div2(total);

@@ -48,11 +48,21 @@ int64_t nearest_index(NearestMode mode, double c, double scale) {
   if (frac == 0.0) return static_cast<int64_t>(lo);
   bool up = false;
   switch (mode) {
-    case NearestMode::round_prefer_floor: up = frac > 0.5; break;
-    case NearestMode::round_prefer_ceil: up = frac >= 0.5; break;
-    case NearestMode::floor: up = false; break;
-    case NearestMode::ceil: up = true; break;
-    case NearestMode::legacy: up = scale < 1.0; break;
+    case NearestMode::round_prefer_floor:
+      up = frac > 0.5;
+      break;
+    case NearestMode::round_prefer_ceil:
+      up = frac >= 0.5;
+      break;
+    case NearestMode::floor:
+      up = false;
+      break;
+    case NearestMode::ceil:
+      up = true;
+      break;
+    case NearestMode::legacy:
+      up = scale < 1.0;
+      break;
   }
   return static_cast<int64_t>(lo) + (up ? 1 : 0);
 }
@@ -102,14 +112,15 @@ std::vector<double> float_values(const OpContext& c, size_t i) {
 }
 
 // Resizes x to `out` (one size per axis), each axis by its scale.
-Tensor resize(const Tensor& x0, const ResizeAttrs& a, const std::vector<int64_t>& out, const std::vector<double>& scale) {
+Tensor resize(const Tensor& x0, const ResizeAttrs& a, const std::vector<int64_t>& out,
+              const std::vector<double>& scale) {
   Tensor x = x0;
   for (int64_t d = 0; d < x0.dim(); ++d) {
     const auto k = static_cast<size_t>(d);
     if (out[k] == x0.size(d) && scale[k] == 1.0) continue;  // every mode maps x to x
     if (out[k] < 1 || x0.size(d) < 1) {
-      throw std::invalid_argument("cannot resize axis " + std::to_string(d) + " of " + shape_str(x0.shape()) +
-                                  " to " + std::to_string(out[k]));
+      throw std::invalid_argument("cannot resize axis " + std::to_string(d) + " of " + shape_str(x0.shape()) + " to " +
+                                  std::to_string(out[k]));
     }
     x = resize_axis(x, d, axis_map(a, x0.size(d), out[k], scale[k]));
   }
