@@ -22,6 +22,22 @@ struct Conv2dOptions {
 // x [N, C, H, W], weight [K, C/groups, kh, kw], bias [K] or undefined.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& opts = {});
 
+struct ConvTranspose2dOptions {
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, output_pad_h = 0, output_pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1, groups = 1;
+};
+
+// The transposed convolution (the adjoint of conv2d in its input), as torch's conv_transpose2d:
+// x [N, C, H, W], weight [C, K/groups, kh, kw], bias [K] or undefined, output [N, K, Ho, Wo] with
+// Ho = (H - 1) * stride_h - 2 * pad_h + dilation_h * (kh - 1) + output_pad_h + 1 (likewise Wo).
+// output_pad must be smaller than the stride.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                        const ConvTranspose2dOptions& opts = {});
+
+// out.select(dim, i) = x.select(dim, indices[i]) (tensor/gather.h's index_select), differentiable:
+// dx.select(dim, s) = the sum of dy.select(dim, i) over the i with indices[i] == s.
+Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& indices);
+
 // x [N, C] or [N, C, L] or [N, C, H, W]. In training mode normalises with the
 // batch statistics (biased variance) and updates running_mean/running_var in
 // place with `momentum` (unbiased variance), exactly as PyTorch; in eval mode

@@ -184,6 +184,8 @@ std::vector<std::string> attribute_problems(const io::OnnxNode& n, int64_t opset
   if (op == "MaxPool" || op == "AveragePool") return problems_of(pool_readers(n, a));
   if (op == "Cast") return problems_of({[&] { cast_target(n); }});
   if (op == "Pad") return problems_of(pad_readers(n, opset));
+  if (op == "ConvTranspose") return conv_transpose_attr_problems(n);
+  if (op == "Resize" || op == "Upsample") return resize_attr_problems(n, opset);
   return {};
 }
 

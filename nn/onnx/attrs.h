@@ -40,6 +40,29 @@ io::OnnxDataType cast_target(const io::OnnxNode& n);
 // Pad's mode (only "constant") and, before opset 11, its required pads attribute.
 void check_pad_mode(const io::OnnxNode& n, int64_t opset);
 
+// ConvTranspose's attributes, 1-D or 2-D (lists empty when absent; the op fills the defaults
+// for the input's rank). pads is [begin..., end...].
+struct ConvTransposeAttrs {
+  AutoPad auto_pad = AutoPad::notset;
+  std::vector<int64_t> kernel, strides, dilations, pads, output_padding, output_shape;
+  int64_t group = 1;
+};
+ConvTransposeAttrs conv_transpose_attrs(const io::OnnxNode& n);  // attrs_resize.cpp
+
+// Resize (opset 10 and 11-17) and Upsample (7-9): the interpolation and how an output
+// coordinate maps back onto the input (ONNX's coordinate_transformation_mode and nearest_mode).
+enum class ResizeCoord { half_pixel, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nearest };
+enum class NearestMode { round_prefer_floor, round_prefer_ceil, floor, ceil, legacy };  // legacy: opset <= 10
+struct ResizeAttrs {
+  bool linear = false;  // else nearest
+  ResizeCoord coord = ResizeCoord::half_pixel;
+  NearestMode nearest = NearestMode::round_prefer_floor;
+  std::vector<float> scales;  // Upsample-7's scales attribute
+};
+ResizeAttrs resize_attrs(const io::OnnxNode& n, int64_t opset);  // attrs_resize.cpp
+std::vector<std::string> resize_attr_problems(const io::OnnxNode& n, int64_t opset);
+std::vector<std::string> conv_transpose_attr_problems(const io::OnnxNode& n);
+
 // Every unsupported attribute value of node `n` (op types without checks give none).
 std::vector<std::string> attribute_problems(const io::OnnxNode& n, int64_t opset);
 

@@ -64,11 +64,13 @@ size_t requested_outputs(const io::OnnxNode& n);
 std::vector<std::string> supported_ops();
 
 // Registration, one function per source file.
-void add_nn_ops(std::map<std::string, OpFn>& table);     // ops_nn.cpp
-void add_shape_ops(std::map<std::string, OpFn>& table);  // ops_shape.cpp
-void add_math_ops(std::map<std::string, OpFn>& table);   // ops_math.cpp
-void add_reduce_ops(std::map<std::string, OpFn>& table); // ops_reduce.cpp
-void add_repeat_ops(std::map<std::string, OpFn>& table); // ops_repeat.cpp
+void add_nn_ops(std::map<std::string, OpFn>& table);              // ops_nn.cpp
+void add_shape_ops(std::map<std::string, OpFn>& table);           // ops_shape.cpp
+void add_math_ops(std::map<std::string, OpFn>& table);            // ops_math.cpp
+void add_reduce_ops(std::map<std::string, OpFn>& table);          // ops_reduce.cpp
+void add_repeat_ops(std::map<std::string, OpFn>& table);          // ops_repeat.cpp
+void add_conv_transpose_ops(std::map<std::string, OpFn>& table);  // ops_conv_transpose.cpp
+void add_resize_ops(std::map<std::string, OpFn>& table);          // ops_resize.cpp
 void add_multi_output_ops(std::map<std::string, MultiOpFn>& table);  // ops_multi.cpp
 
 // ONNX axis (possibly negative) for a rank-`rank` value, checked.
