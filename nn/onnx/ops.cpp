@@ -1,6 +1,7 @@
 // OpContext accessors (inputs, attributes with defaults) and the table of supported ONNX ops.
 #include "nn/onnx/ops.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -163,6 +164,13 @@ std::string op_problem(const OpInfo& op, const io::OnnxNode& n, int64_t opset) {
            " supported (output '" + n.outputs[op.max_outputs] + "')";
   }
   return "";
+}
+
+bool host_input(const std::string& op_type, size_t index) {
+  static const std::map<std::string, std::vector<size_t>> inputs = {
+      {"Resize", {1, 2, 3}}, {"Upsample", {1}}, {"Dropout", {1, 2}}, {"Clip", {1, 2}}, {"Pow", {1}}};
+  const auto it = inputs.find(op_type);
+  return it != inputs.end() && std::find(it->second.begin(), it->second.end(), index) != it->second.end();
 }
 
 std::vector<std::string> supported_ops() {

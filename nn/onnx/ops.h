@@ -60,6 +60,10 @@ std::vector<Value> run_op(const OpInfo& op, const OpContext& ctx);
 std::string op_problem(const OpInfo& op, const io::OnnxNode& n, int64_t opset);
 // The outputs node `n` asks for: its output list without trailing unnamed ("") entries.
 size_t requested_outputs(const io::OnnxNode& n);
+// Whether input `index` of `op_type` is a parameter that the op reads on the host (Resize's
+// roi/scales/sizes, Upsample's scales, Dropout's ratio and training_mode, Clip's bounds,
+// Pow's exponent): a floating initializer there is a constant, not a trainable weight.
+bool host_input(const std::string& op_type, size_t index);
 // Every supported op type, sorted.
 std::vector<std::string> supported_ops();
 

@@ -79,8 +79,8 @@ void Program::check_ops(const io::OnnxGraph& g, int64_t opset) const {
                     std::to_string(bad_attrs.size()) + "): " + join(bad_attrs, "; "));
   }
   if (!bad_uses.empty()) {
-    parts.push_back("unsupported op version or output" + std::string(bad_uses.size() > 1 ? "s" : "") + " (" +
-                    std::to_string(bad_uses.size()) + "): " + join(bad_uses, "; "));
+    parts.push_back(std::string(bad_uses.size() > 1 ? "unsupported op versions or outputs" : "unsupported op version or output") +
+                    " (" + std::to_string(bad_uses.size()) + "): " + join(bad_uses, "; "));
   }
   if (!parts.empty()) throw std::invalid_argument(source_ + ": " + join(parts, ". Also "));
 }
@@ -172,13 +172,20 @@ void Program::make_weights(const io::OnnxGraph& g) {
     if (n.op_type != "BatchNormalization") continue;
     for (size_t k = 3; k < std::min<size_t>(5, n.inputs.size()); ++k) bn_stats.insert(n.inputs[k]);
   }
+  // Floating initializers that only feed inputs an op reads on the host (Resize's scales,
+  // Dropout's ratio, ...) are constants, not parameters.
+  std::set<std::string> as_weight, as_parameter;
+  for (const io::OnnxNode& n : nodes_) {
+    for (size_t k = 0; k < n.inputs.size(); ++k) (host_input(n.op_type, k) ? as_parameter : as_weight).insert(n.inputs[k]);
+  }
   std::vector<std::string> order = g.initializer_order;
   if (order.empty()) {
     for (const auto& [name, a] : g.initializers) order.push_back(name);
   }
   for (const std::string& name : order) {
     const io::NdArray& a = g.initializers.at(name);
-    if (a.dtype == io::DType::f32 || a.dtype == io::DType::f64) {
+    const bool parameter_only = as_parameter.count(name) && !as_weight.count(name);
+    if ((a.dtype == io::DType::f32 || a.dtype == io::DType::f64) && !parameter_only) {
       weights_.push_back(
           {name, tensor_from_ndarray(a, source_ + ": initializer '" + name + "'", true), bn_stats.count(name) > 0});
       weight_index_[name] = &weights_.back();
