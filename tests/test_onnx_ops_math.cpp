@@ -274,3 +274,24 @@ TEST_CASE("onnx elementwise ops: CUDA equals CPU, forward and gradients" * docte
     check_close(xg.grad().cpu(), xc.grad(), 1e-5, 1e-5);
   }
 }
+
+TEST_CASE("onnx Pad: reflect and edge modes, with gradients") {
+  const Tensor x = from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+  for (const std::string mode : {"reflect", "edge"}) {
+    CAPTURE(mode);
+    GraphBuilder b({2, 3}, 13);
+    b.init<int64_t>("pads", {4}, {0, 2, 0, 1});
+    b.add(node("Pad", "pad", {"x", "pads"}, {"y"}, {attr_string("mode", mode)}));
+    auto model = nn::import_onnx_model(b.m, "pad");
+    const Tensor y = model->forward(x);
+    REQUIRE(y.shape() == Shape{2, 6});
+    check_close(y, mode == "reflect" ? std::vector<float>{3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5}
+                                     : std::vector<float>{1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6});
+    check_gradients([&](const Tensor& t) { return model->forward(t); }, x);
+  }
+  GraphBuilder wide({2, 3}, 13);
+  wide.init<int64_t>("pads", {4}, {0, 3, 0, 0});
+  wide.add(node("Pad", "pad", {"x", "pads"}, {"y"}, {attr_string("mode", "reflect")}));
+  CHECK(error_of([&] { nn::import_onnx_model(wide.m, "wide")->forward(x); }).find("reflect needs pads below the axis size") !=
+        std::string::npos);
+}

@@ -116,7 +116,8 @@ Readers pad_readers(const io::OnnxNode& n, int64_t opset) {
   return {[&] {
             const io::OnnxAttribute* a = n.attribute("mode");
             const std::string mode = a ? a->as_string() : "constant";
-            if (mode != "constant") bad("mode", "'" + mode + "'", "only 'constant'");
+            if (mode != "constant" && mode != "reflect" && mode != "edge")
+              bad("mode", "'" + mode + "'", "constant, reflect or edge");
           },
           [&, opset] {
             if (opset < 11 && !n.attribute("pads")) throw std::invalid_argument("attribute 'pads' is required");

@@ -37,7 +37,7 @@ std::vector<int64_t> resolve_pads(const WindowAttrs& a, const std::vector<int64_
 // Cast's `to`, checked against the types Cast supports.
 io::OnnxDataType cast_target(const io::OnnxNode& n);
 
-// Pad's mode (only "constant") and, before opset 11, its required pads attribute.
+// Pad's mode (constant, reflect or edge) and, before opset 11, its required pads attribute.
 void check_pad_mode(const io::OnnxNode& n, int64_t opset);
 
 // ConvTranspose's attributes, 1-D or 2-D (lists empty when absent; the op fills the defaults

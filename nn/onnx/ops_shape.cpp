@@ -104,6 +104,28 @@ Value concat(const OpContext& c) {
   return cat(parts, axis);
 }
 
+// Pads dim d of x with lo and hi values taken from x itself: the mirror image without the edge
+// (reflect: for [a, b, c, d], lo 2 gives [c, b, a, ...]) or copies of the edge value (edge).
+Tensor pad_from_edges(const Tensor& x, int64_t d, int64_t lo, int64_t hi, bool reflect) {
+  if (lo == 0 && hi == 0) return x;
+  const int64_t n = x.size(d);
+  if (n == 0 || (reflect && (lo >= n || hi >= n))) {
+    throw std::invalid_argument(std::string(reflect ? "reflect" : "edge") + " padding of " + std::to_string(lo) + ", " +
+                                std::to_string(hi) + " on axis " + std::to_string(d) + " of " + shape_str(x.shape()) +
+                                (reflect ? ": reflect needs pads below the axis size" : ": the axis is empty"));
+  }
+  auto edge = [&](int64_t at, int64_t count) {
+    Shape s = x.shape();
+    s[static_cast<size_t>(d)] = count;
+    return x.slice(d, at, at + 1).expand(s);
+  };
+  std::vector<Tensor> parts;
+  if (lo > 0) parts.push_back(reflect ? x.slice(d, 1, lo + 1).flip(d) : edge(0, lo));
+  parts.push_back(x);
+  if (hi > 0) parts.push_back(reflect ? x.slice(d, n - 1 - hi, n - 1).flip(d) : edge(n - 1, hi));
+  return cat(parts, d);
+}
+
 // Pads in ONNX order [x1_begin, x2_begin, ..., x1_end, x2_end]: negative values crop.
 Value pad(const OpContext& c) {
   check_pad_mode(c.node, c.opset);
@@ -133,14 +155,16 @@ Value pad(const OpContext& c) {
     throw std::invalid_argument("pads " + shape_str(pads) + " need " + std::to_string(2 * r) + " values for input " +
                                 shape_str(x.shape()));
   }
+  const std::string mode = c.attr_string("mode", "constant");
   std::vector<int64_t> torch_pads;  // F.pad order: last dim first, (lo, hi) pairs
   for (int64_t d = r - 1; d >= 0; --d) {
     const int64_t lo = pads[d], hi = pads[d + r];
     if (lo < 0 || hi < 0) x = x.slice(d, std::max<int64_t>(0, -lo), x.size(d) - std::max<int64_t>(0, -hi));
     torch_pads.push_back(std::max<int64_t>(0, lo));
     torch_pads.push_back(std::max<int64_t>(0, hi));
+    if (mode != "constant") x = pad_from_edges(x, d, std::max<int64_t>(0, lo), std::max<int64_t>(0, hi), mode == "reflect");
   }
-  return functional::pad(x, torch_pads, value);
+  return mode == "constant" ? functional::pad(x, torch_pads, value) : x;
 }
 
 // ONNX clamping of one slice bound for a dim of size n.
