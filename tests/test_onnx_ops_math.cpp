@@ -295,3 +295,25 @@ TEST_CASE("onnx Pad: reflect and edge modes, with gradients") {
   CHECK(error_of([&] { nn::import_onnx_model(wide.m, "wide")->forward(x); }).find("reflect needs pads below the axis size") !=
         std::string::npos);
 }
+
+TEST_CASE("onnx BatchNormalization in training mode: batch statistics and the running-statistics outputs") {
+  auto graph = [](const std::string& out) {
+    GraphBuilder b({4, 2, 3}, 15);
+    b.init<float>("s", {2}, {1.5f, 0.5f}).init<float>("b", {2}, {0.1f, -0.2f});
+    b.init<float>("m", {2}, {0.3f, -0.1f}).init<float>("v", {2}, {2.0f, 0.5f});
+    b.add(node("BatchNormalization", "bn", {"x", "s", "b", "m", "v"}, {"bn_y", "rm", "rv"},
+               {attr_int("training_mode", 1), attr_float("momentum", 0.8f)}));
+    b.add(node("Identity", "out", {out}, {"y"}));
+    return nn::import_onnx_model(b.m, "bn");
+  };
+  const Tensor x = test_input({4, 2, 3}, 31);
+  const Tensor bm = mean(x, {0, 2}), bv = mean(square(sub(x, mean(x, {0, 2}, true))), {0, 2});
+  check_close(graph("rm")->forward(x), add(mul(from_vector(std::vector<float>{0.3f, -0.1f}, {2}), 0.8), mul(bm, 0.2)));
+  check_close(graph("rv")->forward(x), add(mul(from_vector(std::vector<float>{2.0f, 0.5f}, {2}), 0.8), mul(bv, 0.2)));
+  auto y = graph("bn_y");
+  const Tensor want = add(mul(div(sub(x, bm.reshape({1, 2, 1})), sqrt(add(bv.reshape({1, 2, 1}), 1e-5))),
+                              from_vector(std::vector<float>{1.5f, 0.5f}, {1, 2, 1})),
+                          from_vector(std::vector<float>{0.1f, -0.2f}, {1, 2, 1}));
+  check_close(y->forward(x), want, 1e-5, 1e-5);
+  check_gradients([&](const Tensor& t) { return y->forward(t); }, x);
+}

@@ -139,7 +139,7 @@ size_t requested_outputs(const io::OnnxNode& n) {
 }
 
 std::vector<Value> run_op(const OpInfo& op, const OpContext& ctx) {
-  if (op.many) {
+  if (op.many && (ctx.num_outputs > 1 || !op.one)) {
     std::vector<Value> out = op.many(ctx);
     if (out.size() != ctx.num_outputs) {
       throw std::logic_error(ctx.node.op_type + " gave " + std::to_string(out.size()) + " outputs for " +

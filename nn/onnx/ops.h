@@ -43,7 +43,8 @@ using OpFn = Value (*)(const OpContext&);
 // An op with several outputs: one value per output the node asks for (ctx.num_outputs).
 using MultiOpFn = std::vector<Value> (*)(const OpContext&);
 
-// One supported ai.onnx op type: its implementation, the opset versions it is written for
+// One supported ai.onnx op type: its implementation (`many` for nodes that ask for several
+// outputs, or for every node when there is no `one`), the opset versions it is written for
 // (the model's opset must be in [min_opset, max_opset]) and how many outputs it can give.
 struct OpInfo {
   OpFn one = nullptr;

@@ -1,4 +1,5 @@
-// ONNX ops with several outputs for the importer: Split, and Dropout with its optional mask.
+// ONNX ops with several outputs for the importer: Split, Dropout with its optional mask, and
+// BatchNormalization in training mode with its running-statistics outputs.
 #include <numeric>
 #include <stdexcept>
 
@@ -67,11 +68,36 @@ std::vector<Value> dropout(const OpContext& c) {
   return out;
 }
 
+// BatchNormalization asked for (Y, running_mean, running_var), opset 14 on with training_mode:
+// Y from the batch statistics (mean and biased variance over every axis but 1), and
+// running = input * momentum + batch * (1 - momentum), as new values. (With one output the
+// single-output form in ops_nn.cpp runs.)
+std::vector<Value> batch_norm_training(const OpContext& c) {
+  if (c.num_outputs != 3) throw std::invalid_argument("BatchNormalization gives 1 or 3 outputs");
+  const Tensor x = c.tensor(0, true);
+  if (x.dim() < 2) throw std::invalid_argument("input X must have rank >= 2, got shape " + shape_str(x.shape()));
+  std::vector<int64_t> axes{0};
+  Shape per_channel{x.size(1)};
+  for (int64_t d = 2; d < x.dim(); ++d) axes.push_back(d), per_channel.push_back(1);
+  const double eps = c.attr_float("epsilon", 1e-5f), momentum = c.attr_float("momentum", 0.9f);
+  auto channel = [&](size_t i) { return c.tensor(i, true).reshape(per_channel); };
+  const Tensor m = mean(x, axes, true), centred = sub(x, m);
+  const Tensor v = mean(square(centred), axes, true);
+  const Tensor y = add(mul(div(centred, sqrt(add(v, eps))), channel(1)), channel(2));
+  const Shape flat{x.size(1)};
+  std::vector<Value> out;
+  out.emplace_back(y);
+  out.emplace_back(add(mul(c.tensor(3, true), momentum), mul(m.reshape(flat), 1.0 - momentum)));
+  out.emplace_back(add(mul(c.tensor(4, true), momentum), mul(v.reshape(flat), 1.0 - momentum)));
+  return out;
+}
+
 }  // namespace
 
 void add_multi_output_ops(std::map<std::string, MultiOpFn>& t) {
   t["Split"] = split;
   t["Dropout"] = dropout;
+  t["BatchNormalization"] = batch_norm_training;
 }
 
 }  // namespace cyclone::nn::onnx

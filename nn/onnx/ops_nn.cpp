@@ -66,7 +66,8 @@ Value batch_norm(const OpContext& c) {
   const double eps = c.attr_float("epsilon", 1e-5f);
   // ONNX's running = momentum * running + (1 - momentum) * batch; PyTorch's momentum is 1 - that.
   const double momentum = 1.0 - c.attr_float("momentum", 0.9f);
-  return F::batch_norm(x, mean, var, scale, bias, c.training, momentum, eps);
+  const bool training = c.training || c.attr_int("training_mode", 0) != 0;  // training_mode: opset 14 on
+  return F::batch_norm(x, mean, var, scale, bias, training, momentum, eps);
 }
 
 // MaxPool / AveragePool. Pads come from auto_pad and the input's size (ceil_mode is then
