@@ -79,6 +79,7 @@ const std::map<std::string, OpFn>& table() {
     std::map<std::string, OpFn> m;
     add_nn_ops(m);
     add_shape_ops(m);
+    add_pool_ops(m);
     return m;
   }();
   return t;

@@ -48,6 +48,7 @@ std::vector<std::string> supported_ops();
 // Registration, one function per source file.
 void add_nn_ops(std::map<std::string, OpFn>& table);     // onnx_ops_nn.cpp
 void add_shape_ops(std::map<std::string, OpFn>& table);  // onnx_ops_shape.cpp
+void add_pool_ops(std::map<std::string, OpFn>& table);   // ops_pool.cpp
 
 // ONNX axis (possibly negative) for a rank-`rank` value, checked.
 int64_t onnx_axis(int64_t axis, int64_t rank, const std::string& what);
