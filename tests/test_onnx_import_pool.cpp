@@ -37,7 +37,7 @@ void check_case(const std::string& name, Device device = kCPU) {
   CAPTURE(name);
   auto model = model_of(name);
   model->to(device);
-  Tensor x = pool_ref("x_" + name).to(device);
+  Tensor x = pool_ref("x_" + name).to(device).detach();
   x.requires_grad_();
   const Tensor y = model->forward(x);
   const Tensor want = pool_ref("y_" + name);

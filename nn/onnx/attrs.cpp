@@ -49,7 +49,7 @@ std::vector<int64_t> axes_attr(const io::OnnxNode& n, const std::string& name, i
 
 // The window attributes that are present must agree on the number of spatial axes.
 void check_axes_agree(const io::OnnxNode& n) {
-  std::string first, listed;
+  std::string listed;
   size_t axes = 0;
   bool differ = false;
   for (const char* name : {"kernel_shape", "strides", "dilations", "pads"}) {
