@@ -227,18 +227,18 @@ TEST_CASE("onnx_import: every unsupported attribute value is reported at import,
   GraphBuilder b({1, 1, 6, 6});
   b.init<float>("w", {1, 1, 3, 3}, std::vector<float>(9, 1.0f));
   b.add(node("Conv", "c1", {"x", "w"}, {"h1"}, {attr_ints("strides", {1, 1, 1}), attr_int("group", 0)}));
-  b.add(node("MaxPool", "p1", {"h1"}, {"h2"}, {attr_ints("kernel_shape", {2, 2}), attr_ints("dilations", {2, 2})}));
+  b.add(node("MaxPool", "p1", {"h1"}, {"h2"}, {attr_ints("kernel_shape", {2, 2}), attr_int("storage_order", 1)}));
   b.add(node("Relu", "fine", {"h2"}, {"h3"}));
   b.add(
       node("Pad", "pd", {"h3"}, {"h4"}, {attr_string("mode", "wrap"), attr_ints("pads", {0, 0, 0, 0, 0, 0, 0, 0})}));
   b.add(node("Cast", "cs", {"h4"}, {"y"}, {attr_int("to", 8)}));
   const std::string msg = error_of([&] { nn::import_onnx(b.m, "bad.onnx"); });
   CHECK(msg.rfind("bad.onnx: unsupported attribute values (5): ", 0) == 0);
-  CHECK(msg.find("node 'c1' (Conv) (node #0): attribute 'strides' = [1, 1, 1] is not supported (2 values: only 2-D is "
-                 "supported)") != std::string::npos);
+  CHECK(msg.find("node 'c1' (Conv) (node #0): attribute 'strides' = [1, 1, 1] is not supported (one value per "
+                 "spatial axis: only 1-D and 2-D convolution is supported)") != std::string::npos);
   CHECK(msg.find("node 'c1' (Conv) (node #0): attribute 'group' = 0 is not supported (group >= 1)") !=
         std::string::npos);
-  CHECK(msg.find("node 'p1' (MaxPool) (node #1): attribute 'dilations' = [2, 2] is not supported (only [1, 1])") !=
+  CHECK(msg.find("node 'p1' (MaxPool) (node #1): attribute 'storage_order' = 1 is not supported (only 0, row-major)") !=
         std::string::npos);
   CHECK(msg.find("node 'pd' (Pad) (node #3): attribute 'mode' = 'wrap' is not supported (constant, reflect or edge)") !=
         std::string::npos);

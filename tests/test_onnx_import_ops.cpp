@@ -163,12 +163,3 @@ TEST_CASE("onnx auto_pad: pads from the spec's formula") {
   a.strides = {4, 4};
   CHECK(nn::onnx::resolve_pads(a, {9, 9}, {1, 1}) == std::vector<int64_t>{0, 0, 0, 0});  // max(0, ...)
 }
-
-TEST_CASE("onnx pools: asymmetric pads with ceil_mode are rejected at import, naming the node") {
-  GraphBuilder b({1, 1, 4, 4});
-  b.add(node("MaxPool", "mp", {"x"}, {"y"},
-             {attr_ints("kernel_shape", {2, 2}), attr_ints("pads", {0, 0, 1, 1}), attr_int("ceil_mode", 1)}));
-  CHECK(error_of([&] { nn::import_onnx(b.m, "p.onnx"); })
-            .find("node 'mp' (MaxPool) (node #0): attribute 'pads' = [0, 0, 1, 1] is not supported (symmetric pads "
-                  "with ceil_mode 1)") != std::string::npos);
-}

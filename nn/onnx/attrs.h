@@ -13,25 +13,31 @@ namespace cyclone::nn::onnx {
 // ONNX auto_pad of Conv and the pools.
 enum class AutoPad { notset, valid, same_upper, same_lower };
 
-// The window attributes of a 2-D Conv, MaxPool or AveragePool.
+// The window attributes of a Conv (1-D or 2-D), MaxPool or AveragePool (any spatial rank).
+// An absent strides, dilations or pads is left empty here: 1 (or 0 for pads) on every axis,
+// filled in by for_rank once the input's rank is known.
 struct WindowAttrs {
   AutoPad auto_pad = AutoPad::notset;
   std::vector<int64_t> kernel;  // kernel_shape; empty when absent (Conv takes it from W)
-  std::vector<int64_t> strides{1, 1}, dilations{1, 1};
-  std::vector<int64_t> pads{0, 0, 0, 0};  // [h_begin, w_begin, h_end, w_end], used when NOTSET
+  std::vector<int64_t> strides, dilations;
+  std::vector<int64_t> pads;  // [x1_begin, x2_begin, ..., x1_end, x2_end, ...], used when NOTSET
   bool ceil_mode = false;
   bool count_include_pad = false;  // AveragePool
   int64_t group = 1;               // Conv
+
+  // A copy for `rank` spatial axes with the defaults filled in; throws std::invalid_argument
+  // when a given kernel_shape, strides, dilations or pads has another number of axes.
+  WindowAttrs for_rank(size_t rank) const;
 };
 
 // Each reader throws std::invalid_argument naming the attribute, its value and what is supported.
-WindowAttrs conv_attrs(const io::OnnxNode& n);
+WindowAttrs conv_attrs(const io::OnnxNode& n);  // 1-D and 2-D
 WindowAttrs pool_attrs(const io::OnnxNode& n);  // MaxPool and AveragePool
 
-// The [begin_h, begin_w, end_h, end_w] pads for input spatial sizes `in` and kernel `k`:
-// the explicit pads for NOTSET, zeros for VALID, and for SAME_* a total of
-// max(0, (ceil(in / stride) - 1) * stride + (k - 1) * dilation + 1 - in) per axis, its odd
-// unit at the end (SAME_UPPER) or at the beginning (SAME_LOWER).
+// The [x1_begin, ..., xn_begin, x1_end, ..., xn_end] pads for input spatial sizes `in` and
+// kernel `k` (n = in.size()): the explicit pads for NOTSET, zeros for VALID, and for SAME_* a
+// total of max(0, (ceil(in / stride) - 1) * stride + (k - 1) * dilation + 1 - in) per axis,
+// its odd unit at the end (SAME_UPPER) or at the beginning (SAME_LOWER).
 std::vector<int64_t> resolve_pads(const WindowAttrs& a, const std::vector<int64_t>& in, const std::vector<int64_t>& k);
 
 // Cast's `to`, checked against the types Cast supports.

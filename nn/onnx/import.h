@@ -66,8 +66,8 @@ class OnnxModel : public Model {
 // Reads and imports an .onnx file. Unsupported ops and unsupported attribute values are
 // reported together in one error (each with its node) before anything runs; shape problems
 // found at run time name the node. Supported: onnx_supported_ops(), with ai.onnx opset 9 to
-// 17 semantics (as PyTorch 1.13 exports them); only 2-D Conv/pooling and constant-mode Pad;
-// auto_pad and asymmetric pads on Conv and the pools (see nn/onnx/attrs.h).
+// 17 semantics (as PyTorch 1.13 exports them); 1-D and 2-D Conv, pools of any rank, and
+// constant-mode Pad; auto_pad and asymmetric pads on Conv and the pools (see nn/onnx/attrs.h).
 std::shared_ptr<OnnxModel> import_onnx_model(const std::string& path);
 std::shared_ptr<OnnxModel> import_onnx_model(const io::OnnxModel& model, const std::string& source = "onnx model");
 

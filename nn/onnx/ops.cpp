@@ -111,6 +111,7 @@ const std::map<std::string, OpInfo>& table() {
     add_repeat_ops(one);
     add_conv_transpose_ops(one);
     add_resize_ops(one);
+    add_pool_ops(one);
     std::map<std::string, MultiOpFn> many;
     add_multi_output_ops(many);
     std::map<std::string, OpInfo> m;

@@ -76,6 +76,7 @@ void add_reduce_ops(std::map<std::string, OpFn>& table);          // ops_reduce.
 void add_repeat_ops(std::map<std::string, OpFn>& table);          // ops_repeat.cpp
 void add_conv_transpose_ops(std::map<std::string, OpFn>& table);  // ops_conv_transpose.cpp
 void add_resize_ops(std::map<std::string, OpFn>& table);          // ops_resize.cpp
+void add_pool_ops(std::map<std::string, OpFn>& table);            // ops_pool.cpp
 void add_multi_output_ops(std::map<std::string, MultiOpFn>& table);  // ops_multi.cpp
 
 // ONNX axis (possibly negative) for a rank-`rank` value, checked.

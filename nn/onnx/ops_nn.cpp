@@ -1,6 +1,5 @@
-// ONNX layer ops for the importer: Conv, BatchNormalization, pools, Gemm, MatMul, Relu and
-// broadcasting Add/Sub/Mul/Div, each on cyclone's differentiable functions.
-#include <limits>
+// ONNX layer ops for the importer: Conv (1-D and 2-D), BatchNormalization, Gemm, MatMul, Relu
+// and broadcasting Add/Sub/Mul/Div, each on cyclone's differentiable functions (pools: ops_pool.cpp).
 #include <stdexcept>
 
 #include "autograd/functions.h"
@@ -26,31 +25,46 @@ void require_rank(const Tensor& x, int64_t rank, const std::string& what) {
   }
 }
 
-Value conv(const OpContext& c) {
-  const WindowAttrs a = conv_attrs(c.node);
-  Tensor x = c.tensor(0, true);
-  const Tensor w = c.tensor(1, true);
-  const Tensor b = c.has(2) ? c.tensor(2, true) : Tensor();
-  require_rank(x, 4, "input X (only 2-D convolution is supported)");
-  require_rank(w, 4, "weight W");
+// 2-D convolution with ONNX's [h_begin, w_begin, h_end, w_end] pads: symmetric ones go to
+// conv2d, asymmetric ones are applied first and the convolution is then valid.
+Tensor conv2d_padded(Tensor x, const Tensor& w, const Tensor& b, const WindowAttrs& a, const std::vector<int64_t>& p) {
   F::Conv2dOptions o;
   o.groups = a.group;
   o.stride_h = a.strides[0], o.stride_w = a.strides[1], o.dilation_h = a.dilations[0], o.dilation_w = a.dilations[1];
-  if (!a.kernel.empty() && a.kernel != std::vector<int64_t>{w.size(2), w.size(3)}) {
-    throw std::invalid_argument("kernel_shape " + list_str(a.kernel) + " does not match weight " +
-                                shape_str(w.shape()));
-  }
-  if (x.size(1) != w.size(1) * o.groups || w.size(0) % o.groups != 0) {
-    throw std::invalid_argument("input " + shape_str(x.shape()) + ", weight " + shape_str(w.shape()) + " and group " +
-                                std::to_string(o.groups) + " do not fit together");
-  }
-  const auto p = resolve_pads(a, {x.size(2), x.size(3)}, {w.size(2), w.size(3)});
   if (p[0] == p[2] && p[1] == p[3]) {
     o.pad_h = p[0], o.pad_w = p[1];
   } else {
-    x = F::pad(x, {p[1], p[3], p[0], p[2]});  // asymmetric: pad explicitly, then a valid convolution
+    x = F::pad(x, {p[1], p[3], p[0], p[2]});
   }
   return F::conv2d(x, w, b, o);
+}
+
+// Conv on X [N, C, H, W] or, as a 2-D convolution of height 1, X [N, C, L].
+Value conv(const OpContext& c) {
+  const Tensor x = c.tensor(0, true);
+  const Tensor w = c.tensor(1, true);
+  const Tensor b = c.has(2) ? c.tensor(2, true) : Tensor();
+  if (x.dim() != 3 && x.dim() != 4) {
+    throw std::invalid_argument("input X must have rank 3 or 4 (1-D or 2-D convolution), got shape " +
+                                shape_str(x.shape()));
+  }
+  require_rank(w, x.dim(), "weight W");
+  const auto rank = static_cast<size_t>(x.dim() - 2);
+  WindowAttrs a = conv_attrs(c.node).for_rank(rank);
+  const std::vector<int64_t> in(x.shape().begin() + 2, x.shape().end()), k(w.shape().begin() + 2, w.shape().end());
+  if (!a.kernel.empty() && a.kernel != k) {
+    throw std::invalid_argument("kernel_shape " + list_str(a.kernel) + " does not match weight " +
+                                shape_str(w.shape()));
+  }
+  if (x.size(1) != w.size(1) * a.group || w.size(0) % a.group != 0) {
+    throw std::invalid_argument("input " + shape_str(x.shape()) + ", weight " + shape_str(w.shape()) + " and group " +
+                                std::to_string(a.group) + " do not fit together");
+  }
+  const std::vector<int64_t> p = resolve_pads(a, in, k);
+  if (rank == 2) return conv2d_padded(x, w, b, a, p);
+  a.strides.insert(a.strides.begin(), 1);  // 1-D: a height-1 axis with a trivial window
+  a.dilations.insert(a.dilations.begin(), 1);
+  return conv2d_padded(x.unsqueeze(2), w.unsqueeze(2), b, a, {0, p[0], 0, p[1]}).squeeze(2);
 }
 
 Value batch_norm(const OpContext& c) {
@@ -68,42 +82,6 @@ Value batch_norm(const OpContext& c) {
   const double momentum = 1.0 - c.attr_float("momentum", 0.9f);
   const bool training = c.training || c.attr_int("training_mode", 0) != 0;  // training_mode: opset 14 on
   return F::batch_norm(x, mean, var, scale, bias, training, momentum, eps);
-}
-
-// MaxPool / AveragePool. Pads come from auto_pad and the input's size (ceil_mode is then
-// moot: SAME pads give ceil(in / stride) outputs and VALID ones floor's). Symmetric pads go to
-// the pooling itself; asymmetric ones are applied first, with -inf for MaxPool and zeros for
-// AveragePool, whose sums are then divided by the count of real (unpadded) elements unless
-// count_include_pad is set.
-Tensor pool(const OpContext& c, bool is_max) {
-  const WindowAttrs a = pool_attrs(c.node);
-  Tensor x = c.tensor(0, true);
-  require_rank(x, 4, "input X (only 2-D pooling is supported)");
-  const auto p = resolve_pads(a, {x.size(2), x.size(3)}, a.kernel);
-  F::Pool2dOptions o;
-  o.kernel_h = a.kernel[0], o.kernel_w = a.kernel[1], o.stride_h = a.strides[0], o.stride_w = a.strides[1];
-  o.ceil_mode = a.auto_pad == AutoPad::notset && a.ceil_mode;
-  o.count_include_pad = a.count_include_pad;
-  if (p[0] == p[2] && p[1] == p[3]) {
-    o.pad_h = p[0], o.pad_w = p[1];
-    return is_max ? F::max_pool2d(x, o) : F::avg_pool2d(x, o);
-  }
-  const std::vector<int64_t> torch_pads{p[1], p[3], p[0], p[2]};
-  if (is_max) return F::max_pool2d(F::pad(x, torch_pads, -std::numeric_limits<double>::infinity()), o);
-  const Tensor sums = F::avg_pool2d(F::pad(x, torch_pads), o);
-  if (a.count_include_pad) return sums;
-  const Tensor real = F::pad(ones({1, 1, x.size(2), x.size(3)}, x.device()), torch_pads);
-  return div(sums, F::avg_pool2d(real, o));  // (sum / k) / (count / k)
-}
-
-Value max_pool(const OpContext& c) { return pool(c, true); }
-
-Value average_pool(const OpContext& c) { return pool(c, false); }
-
-Value global_average_pool(const OpContext& c) {
-  const Tensor x = c.tensor(0, true);
-  require_rank(x, 4, "input X (only 2-D pooling is supported)");
-  return F::adaptive_avg_pool2d(x, 1, 1);
 }
 
 // Y = alpha * A' B' + beta * C, with A' = transA ? A^T : A and B' likewise.
@@ -159,9 +137,6 @@ Value binary(const OpContext& c, char op) {
 void add_nn_ops(std::map<std::string, OpFn>& t) {
   t["Conv"] = conv;
   t["BatchNormalization"] = batch_norm;
-  t["MaxPool"] = max_pool;
-  t["AveragePool"] = average_pool;
-  t["GlobalAveragePool"] = global_average_pool;
   t["Gemm"] = gemm;
   t["MatMul"] = mat_mul;
   t["Relu"] = relu_op;

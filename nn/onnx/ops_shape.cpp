@@ -205,9 +205,14 @@ Value slice(const OpContext& c) {
   if (c.is_host(0)) return host_slice(c.host(0), starts, ends, axes, steps);
   Tensor x = c.tensor(0);
   for (size_t i = 0; i < axes.size(); ++i) {
-    if (steps[i] < 0)
-      throw std::invalid_argument("negative step " + std::to_string(steps[i]) + " on a tensor is not supported");
-    x = x.slice(axes[i], starts[i], std::max(starts[i], ends[i]), steps[i]);
+    if (steps[i] > 0) {
+      x = x.slice(axes[i], starts[i], std::max(starts[i], ends[i]), steps[i]);
+      continue;
+    }
+    // Element j of the flipped axis is element n - 1 - j: start > end going down becomes
+    // n - 1 - start < n - 1 - end going up (end is clamped to >= -1, so this is <= n).
+    const int64_t n = x.size(axes[i]), lo = n - 1 - starts[i], hi = n - 1 - ends[i];
+    x = x.flip(axes[i]).slice(axes[i], lo, std::max(lo, hi), -steps[i]);
   }
   return x;
 }
@@ -239,9 +244,20 @@ Value shape_op(const OpContext& c) {
   return HostArray::of_ints(std::vector<int64_t>(s.begin() + start, s.begin() + end), {end - start});
 }
 
+// Indices computed at run time are read to the host (a synchronising copy): Gather needs
+// their values to pick the slices.
+HostArray gather_indices(const OpContext& c) {
+  if (c.is_host(1)) return c.host(1);
+  const Tensor t = c.tensor(1);
+  if (t.dtype() == DType::f32) throw std::invalid_argument("indices must be integers, got a float tensor");
+  return HostArray::of_ints(t.to(DType::i64).to_vector<int64_t>(), t.shape());
+}
+
+// out[..., j1..jk, ...] = x[..., indices[j1..jk], ...] on axis: the picked slices joined
+// along the axis (differentiable views and cat), then the axis reshaped to indices' shape.
 Value gather(const OpContext& c) {
   const int64_t axis = onnx_axis(c.attr_int("axis", 0), rank_of(c, 0), "axis");
-  const HostArray& idx = c.host(1);
+  const HostArray idx = gather_indices(c);
   if (c.is_host(0)) return host_gather(c.host(0), idx, axis);
   const Tensor x = c.tensor(0);
   const auto ind = idx.as_ints("indices");
@@ -251,10 +267,13 @@ Value gather(const OpContext& c) {
     return k < 0 ? k + x.size(axis) : k;
   };
   if (idx.shape.empty()) return x.select(axis, pick(ind[0]));
-  if (idx.shape.size() != 1) throw std::invalid_argument("only scalar or 1-D indices are supported on tensors");
   std::vector<Tensor> parts;
   for (int64_t k : ind) parts.push_back(x.narrow(axis, pick(k), 1));
-  return cat(parts, axis);
+  const Tensor picked = parts.empty() ? x.narrow(axis, 0, 0) : cat(parts, axis);
+  Shape out(x.shape().begin(), x.shape().begin() + axis);
+  out.insert(out.end(), idx.shape.begin(), idx.shape.end());
+  out.insert(out.end(), x.shape().begin() + axis + 1, x.shape().end());
+  return picked.reshape(out);
 }
 
 // Axes of Unsqueeze / Squeeze: an attribute before opset 13, an input from 13 on.
