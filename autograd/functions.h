@@ -37,6 +37,12 @@ Tensor gelu(const Tensor& x);
 Tensor erf(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
 
+// ---- rounding (not differentiable: no gradient flows, as PyTorch's is zero) ----
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);  // halves to even
+Tensor sign(const Tensor& x);
+
 // ---- comparisons (uint8 0/1 results, not differentiable) and selection ----
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);

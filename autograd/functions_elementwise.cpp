@@ -191,6 +191,11 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   });
 }
 
+Tensor floor(const Tensor& x) { return dispatch::unary(UnaryOp::Floor, x); }
+Tensor ceil(const Tensor& x) { return dispatch::unary(UnaryOp::Ceil, x); }
+Tensor round(const Tensor& x) { return dispatch::unary(UnaryOp::Round, x); }
+Tensor sign(const Tensor& x) { return dispatch::unary(UnaryOp::Sign, x); }
+
 Tensor eq(const Tensor& a, const Tensor& b) { return dispatch::compare(CompareOp::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return dispatch::compare(CompareOp::Ne, a, b); }
 Tensor lt(const Tensor& a, const Tensor& b) { return dispatch::compare(CompareOp::Lt, a, b); }

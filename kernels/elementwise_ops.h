@@ -11,7 +11,7 @@ namespace cyclone::kernels {
 enum class UnaryOp : uint8_t {
   Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Square, Reciprocal,
   Relu, Sigmoid, Tanh, LeakyRelu, Gelu,
-  AddScalar, MulScalar, PowScalar, RSubScalar, RDivScalar, Clamp, Erf
+  AddScalar, MulScalar, PowScalar, RSubScalar, RDivScalar, Clamp, Erf, Floor, Ceil, Round
 };
 
 enum class BinaryOp : uint8_t {
@@ -61,6 +61,9 @@ CYCLONE_HD float apply_unary(UnaryOp op, float x, float a, float b) {
     case UnaryOp::RDivScalar: return a / x;
     case UnaryOp::Clamp: return x < a ? a : (x > b ? b : x);
     case UnaryOp::Erf: return erff(x);
+    case UnaryOp::Floor: return floorf(x);
+    case UnaryOp::Ceil: return ceilf(x);
+    case UnaryOp::Round: return rintf(x);  // halves to even, as ONNX and numpy
   }
   return 0.f;
 }

@@ -97,6 +97,10 @@ const std::map<std::string, OpsetRange>& opset_ranges() {
       {"Expand", {8, 17}}, {"ConstantOfShape", {9, 17}}, {"Where", {9, 17}}, {"Erf", {9, 17}},
       {"LessOrEqual", {12, 17}}, {"GreaterOrEqual", {12, 17}}, {"HardSwish", {14, 17}},
       {"Resize", {10, 17}}, {"Upsample", {7, 9}},  // Upsample is deprecated from 10 on (Resize)
+      {"InstanceNormalization", {6, 17}}, {"LayerNormalization", {17, 17}}, {"Shrink", {9, 17}},
+      {"Sign", {9, 17}}, {"Round", {11, 17}}, {"IsNaN", {9, 17}}, {"IsInf", {10, 17}},
+      {"And", {7, 17}}, {"Or", {7, 17}}, {"Xor", {7, 17}}, {"ArgMax", {1, 17}}, {"ArgMin", {1, 17}},
+      {"Floor", {6, 17}}, {"Ceil", {6, 17}}, {"DepthToSpace", {1, 17}}, {"SpaceToDepth", {1, 17}},
   };
   return r;
 }
@@ -114,6 +118,7 @@ const std::map<std::string, OpInfo>& table() {
     add_pool_ops(one);
     std::map<std::string, MultiOpFn> many;
     add_multi_output_ops(many);
+    add_norm_ops(one, many);
     std::map<std::string, OpInfo> m;
     for (const auto& [name, fn] : one) m[name].one = fn;
     for (const auto& [name, fn] : many) m[name].many = fn, m[name].max_outputs = SIZE_MAX;  // each checks its own

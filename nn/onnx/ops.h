@@ -78,6 +78,7 @@ void add_conv_transpose_ops(std::map<std::string, OpFn>& table);  // ops_conv_tr
 void add_resize_ops(std::map<std::string, OpFn>& table);          // ops_resize.cpp
 void add_pool_ops(std::map<std::string, OpFn>& table);            // ops_pool.cpp
 void add_multi_output_ops(std::map<std::string, MultiOpFn>& table);  // ops_multi.cpp
+void add_norm_ops(std::map<std::string, OpFn>& one, std::map<std::string, MultiOpFn>& many);  // ops_norm.cpp
 
 // ONNX axis (possibly negative) for a rank-`rank` value, checked.
 int64_t onnx_axis(int64_t axis, int64_t rank, const std::string& what);

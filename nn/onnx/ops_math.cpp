@@ -1,5 +1,6 @@
 // ONNX elementwise ops for the importer: activations (Sigmoid, HardSwish, Clip, Elu, ...),
-// math (Exp, Log, Pow, Erf, ...), variadic Min/Max/Sum/Mean, comparisons and Where. Each is
+// math (Exp, Log, Pow, Erf, rounding, ...), variadic Min/Max/Sum/Mean, comparisons, logic and
+// Where. Each is
 // one of cyclone's differentiable functions or a composition of them (so it has a backward
 // and runs on every device); on host arrays (shape arithmetic) they are computed on the host.
 #include <cmath>
@@ -152,6 +153,51 @@ Value where_op(const OpContext& c) {
   return where(c.tensor(0), c.tensor(1, true), c.tensor(2, true));
 }
 
+// And, Or, Xor of bool inputs; the result is bool.
+Value logical(const OpContext& c, char op) {
+  auto f = [op](bool a, bool b) { return op == '&' ? a && b : op == '|' ? a || b : a != b; };
+  if (c.all_host()) {
+    const HostArray &a = c.host(0), &b = c.host(1);
+    return host_map({&a, &b}, false, [f](const std::vector<double>& v) { return f(v[0] != 0, v[1] != 0) ? 1.0 : 0.0; },
+                    [f](const std::vector<int64_t>& v) { return static_cast<int64_t>(f(v[0] != 0, v[1] != 0)); });
+  }
+  const Tensor z = zeros({}, c.device);
+  const Tensor a = ne(c.tensor(0), z).to(DType::f32), b = ne(c.tensor(1), z).to(DType::f32);
+  const Tensor t = op == '&' ? mul(a, b) : op == '|' ? maximum(a, b) : abs(sub(a, b));
+  return ne(t, z);
+}
+
+// IsNaN, and IsInf with detect_positive / detect_negative.
+Value is_special(const OpContext& c, bool nan) {
+  const bool pos = c.attr_int("detect_positive", 1) != 0, neg_inf = c.attr_int("detect_negative", 1) != 0;
+  if (c.is_host(0)) {
+    const HostArray& h = c.host(0);
+    return host_map({&h}, false, [=](const std::vector<double>& v) {
+      const double x = v[0];
+      return (nan ? std::isnan(x) : std::isinf(x) && ((x > 0 && pos) || (x < 0 && neg_inf))) ? 1.0 : 0.0;
+    });
+  }
+  const Tensor x = x_of(c);
+  if (nan) return ne(x, x);
+  const Tensor p = eq(x, full({}, kInf, x.device())).to(DType::f32), n = eq(x, full({}, -kInf, x.device())).to(DType::f32);
+  const Tensor hit = add(mul(p, pos ? 1.0 : 0.0), mul(n, neg_inf ? 1.0 : 0.0));
+  return ne(hit, zeros({}, x.device()));
+}
+
+// Shrink: x + bias for x < -lambd, x - bias for x > lambd, else 0.
+Value shrink(const OpContext& c) {
+  const double lambd = c.attr_float("lambd", 0.5f), bias = c.attr_float("bias", 0.0f);
+  if (c.is_host(0)) {
+    const HostArray& h = c.host(0);
+    return host_map({&h}, h.is_float, [=](const std::vector<double>& v) {
+      return v[0] < -lambd ? v[0] + bias : v[0] > lambd ? v[0] - bias : 0.0;
+    });
+  }
+  const Tensor x = x_of(c), z = zeros({}, x.device());
+  return where(lt(x, full({}, -lambd, x.device())), add(x, bias),
+               where(gt(x, full({}, lambd, x.device())), add(x, -bias), z));
+}
+
 }  // namespace
 
 void add_math_ops(std::map<std::string, OpFn>& t) {
@@ -208,6 +254,16 @@ void add_math_ops(std::map<std::string, OpFn>& t) {
   t["LessOrEqual"] = [](const OpContext& c) { return compare(c, 'l'); };
   t["GreaterOrEqual"] = [](const OpContext& c) { return compare(c, 'g'); };
   t["Not"] = not_op;
+  t["And"] = [](const OpContext& c) { return logical(c, '&'); };
+  t["Or"] = [](const OpContext& c) { return logical(c, '|'); };
+  t["Xor"] = [](const OpContext& c) { return logical(c, '^'); };
+  t["IsNaN"] = [](const OpContext& c) { return is_special(c, true); };
+  t["IsInf"] = [](const OpContext& c) { return is_special(c, false); };
+  t["Shrink"] = shrink;
+  t["Floor"] = [](const OpContext& c) { return unary(c, floor, [](double x) { return std::floor(x); }); };
+  t["Ceil"] = [](const OpContext& c) { return unary(c, ceil, [](double x) { return std::ceil(x); }); };
+  t["Round"] = [](const OpContext& c) { return unary(c, round, [](double x) { return std::nearbyint(x); }); };
+  t["Sign"] = [](const OpContext& c) { return unary(c, sign, [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }); };
   t["Where"] = where_op;
 }
 

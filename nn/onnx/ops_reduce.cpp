@@ -1,6 +1,6 @@
 // ONNX reductions and normalisations for the importer: ReduceMean/Sum/Max/Min and the
-// ReduceL1/L2/LogSum/LogSumExp/SumSquare family, Softmax and LogSoftmax (both opset
-// semantics), on cyclone's differentiable functions.
+// ReduceL1/L2/LogSum/LogSumExp/SumSquare family, ArgMax/ArgMin, Softmax and LogSoftmax (both
+// opset semantics), on cyclone's differentiable functions.
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
@@ -66,6 +66,19 @@ Value softmax_like(const OpContext& c, bool log_form) {
   return f(rows, 1).reshape(x.shape());
 }
 
+// ArgMax / ArgMin along `axis` (int64 result), keepdims, and select_last_index (the last of
+// equal extremes instead of the first).
+Value arg_extreme(const OpContext& c, bool is_max) {
+  Tensor x = c.tensor(0, true);
+  const int64_t axis = onnx_axis(c.attr_int("axis", 0), x.dim(), "axis");
+  const bool keepdims = c.attr_int("keepdims", 1) != 0, last = c.attr_int("select_last_index", 0) != 0;
+  if (!is_max) x = neg(x);
+  if (last) x = x.flip(axis);
+  Tensor i = argmax(x, axis, keepdims);
+  if (last) i = rsub(static_cast<double>(x.size(axis) - 1), i.to(DType::f32)).to(DType::i64);
+  return i;
+}
+
 }  // namespace
 
 void add_reduce_ops(std::map<std::string, OpFn>& t) {
@@ -80,6 +93,8 @@ void add_reduce_ops(std::map<std::string, OpFn>& t) {
   t["ReduceSumSquare"] = [](const OpContext& c) { return reduce(c, Reduce::sum_square); };
   t["Softmax"] = [](const OpContext& c) { return softmax_like(c, false); };
   t["LogSoftmax"] = [](const OpContext& c) { return softmax_like(c, true); };
+  t["ArgMax"] = [](const OpContext& c) { return arg_extreme(c, true); };
+  t["ArgMin"] = [](const OpContext& c) { return arg_extreme(c, false); };
 }
 
 }  // namespace cyclone::nn::onnx

@@ -1,5 +1,6 @@
-// ONNX ops that repeat a value for the importer: Expand (broadcast to a shape) and Tile, on
-// tensors (differentiable views and concatenation) and on host arrays.
+// ONNX ops that repeat or rearrange a value for the importer: Expand (broadcast to a shape),
+// Tile, DepthToSpace and SpaceToDepth, on tensors (differentiable views, reshapes and
+// concatenation); Expand and Tile also on host arrays.
 #include <stdexcept>
 
 #include "autograd/functions.h"
@@ -53,11 +54,34 @@ Value tile(const OpContext& c) {
   return y;
 }
 
+// DepthToSpace (DCR or CRD order of the channel blocks) and SpaceToDepth, with blocksize b:
+// a reshape into blocks, a permutation and a reshape back.
+Value depth_space(const OpContext& c, bool to_space) {
+  const Tensor x = c.tensor(0);
+  if (x.dim() != 4) throw std::invalid_argument("input must have rank 4, got shape " + shape_str(x.shape()));
+  const int64_t b = c.attr_int("blocksize", 0), n = x.size(0), ch = x.size(1), h = x.size(2), w = x.size(3);
+  if (b < 1) throw std::invalid_argument("attribute 'blocksize' must be >= 1");
+  if (!to_space) {
+    if (h % b != 0 || w % b != 0)
+      throw std::invalid_argument("height and width of " + shape_str(x.shape()) + " must divide by blocksize " + std::to_string(b));
+    return x.reshape({n, ch, h / b, b, w / b, b}).permute({0, 3, 5, 1, 2, 4}).reshape({n, ch * b * b, h / b, w / b});
+  }
+  if (ch % (b * b) != 0)
+    throw std::invalid_argument("channels of " + shape_str(x.shape()) + " must divide by blocksize^2 = " + std::to_string(b * b));
+  const int64_t cb = ch / (b * b);
+  const std::string mode = c.attr_string("mode", "DCR");
+  if (mode == "DCR") return x.reshape({n, b, b, cb, h, w}).permute({0, 3, 4, 1, 5, 2}).reshape({n, cb, h * b, w * b});
+  if (mode == "CRD") return x.reshape({n, cb, b, b, h, w}).permute({0, 1, 4, 2, 5, 3}).reshape({n, cb, h * b, w * b});
+  throw std::invalid_argument("attribute 'mode' = '" + mode + "' is not supported (DCR or CRD)");
+}
+
 }  // namespace
 
 void add_repeat_ops(std::map<std::string, OpFn>& t) {
   t["Expand"] = expand;
   t["Tile"] = tile;
+  t["DepthToSpace"] = [](const OpContext& c) { return depth_space(c, true); };
+  t["SpaceToDepth"] = [](const OpContext& c) { return depth_space(c, false); };
 }
 
 }  // namespace cyclone::nn::onnx
