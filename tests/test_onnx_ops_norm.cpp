@@ -126,10 +126,10 @@ TEST_CASE("onnx ArgMax/ArgMin (keepdims, select_last_index), rounding and logic 
 TEST_CASE("onnx normalisations: CUDA equals CPU, forward and gradients" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
   const Tensor x = seeded_randn({2, 3, 4}, 17);
-  for (const auto& [op, axis_attr, ch] : std::vector<std::tuple<std::string, io::OnnxAttribute, int64_t>>{
-           {"LayerNormalization", attr_int("axis", 1), 12}, {"InstanceNormalization", attr_float("epsilon", 1e-5f), 3}}) {
+  for (const std::string op : {"LayerNormalization", "InstanceNormalization"}) {
     CAPTURE(op);
-    auto model = op == "LayerNormalization" ? norm_graph(op, {2, 3, 4}, {axis_attr}, 1) : norm_graph(op, {2, 3, 4}, {axis_attr}, ch);
+    const bool layer = op == "LayerNormalization";
+    auto model = layer ? norm_graph(op, {2, 3, 4}, {attr_int("axis", 1)}, 1) : norm_graph(op, {2, 3, 4}, {}, 3);
     Tensor xc = x.clone(), xg = x.to(kCUDA);
     xc.requires_grad_();
     xg.requires_grad_();

@@ -91,6 +91,24 @@ TEST_CASE("onnx Resize: the spec's example, linear upsampling of [[1, 2], [3, 4]
                                     2.5f, 2.75f, 3.25f, 3.5f, 3.0f, 3.25f, 3.75f, 4.0f});
 }
 
+TEST_CASE("onnx Upsample-7: the scales attribute, nearest and linear (asymmetric)") {
+  io::OnnxAttribute scales;
+  scales.name = "scales";
+  scales.type = io::OnnxAttrType::floats;
+  scales.floats = {1, 1, 2, 2};
+  const Tensor x = from_vector(std::vector<float>{1, 2, 3, 4}, {1, 1, 2, 2});
+  for (const std::string mode : {"nearest", "linear"}) {
+    CAPTURE(mode);
+    GraphBuilder b({1, 1, 2, 2}, 7);
+    b.add(node("Upsample", "up", {"x"}, {"y"}, {scales, attr_string("mode", mode)}));
+    const Tensor y = nn::import_onnx_model(b.m, "up7")->forward(x);
+    REQUIRE(y.shape() == Shape{1, 1, 4, 4});
+    // asymmetric: output i reads input i / 2 (nearest: its floor; linear: clamped at the edge)
+    check_close(y, mode == "nearest" ? std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}
+                                     : std::vector<float>{1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4});
+  }
+}
+
 TEST_CASE("onnx ConvTranspose: the spec's example with output_shape (a negative total padding extends the end)") {
   // x = 0..8 as [1, 1, 3, 3], W = ones [1, 2, 3, 3], strides [3, 2], output_shape [10, 8]: the
   // output of output_padding [1, 1], whose last row and column receive nothing.

@@ -65,9 +65,11 @@ class OnnxModel : public Model {
 
 // Reads and imports an .onnx file. Unsupported ops and unsupported attribute values are
 // reported together in one error (each with its node) before anything runs; shape problems
-// found at run time name the node. Supported: onnx_supported_ops(), with ai.onnx opset 9 to
-// 17 semantics (as PyTorch 1.13 exports them); 1-D and 2-D Conv, pools of any rank, and
-// constant-mode Pad; auto_pad and asymmetric pads on Conv and the pools (see nn/onnx/attrs.h).
+// found at run time name the node. Supported: onnx_supported_ops(), each in the ai.onnx
+// opsets it is written for (nn/onnx/ops.cpp; at most 17, as PyTorch 1.13 exports); 1-D and 2-D
+// Conv and ConvTranspose, pools of any rank, every Pad mode of opset 17; auto_pad and any pads
+// on Conv and the pools (see nn/onnx/attrs.h). The graph must have one input and one output
+// (nn/onnx/program.h runs graphs of any number of each).
 std::shared_ptr<OnnxModel> import_onnx_model(const std::string& path);
 std::shared_ptr<OnnxModel> import_onnx_model(const io::OnnxModel& model, const std::string& source = "onnx model");
 

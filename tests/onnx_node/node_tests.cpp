@@ -1,8 +1,8 @@
 // Runs the ONNX project's backend node tests (one model.onnx and its input_N.pb /
 // output_N.pb per folder, made by tools/python/gen_onnx_node_tests.py) through cyclone's
-// importer on one device, and writes a pass/fail/skip table in markdown.
+// importer on one device or more, and writes a pass/fail/skip table in markdown.
 //
-//   cyclone_onnx_node_tests DATA_DIR [--device cpu|cuda] [--table FILE] [--filter TEXT]
+//   cyclone_onnx_node_tests DATA_DIR [--device cpu|cuda|cpu,cuda] [--table FILE] [--filter TEXT]
 //
 // A test whose ops cyclone doesn't import is "not supported" (counted, not run). Every other
 // test must pass, with ONNX's own tolerance (rtol 1e-3, atol 1e-7, as the onnx backend test
@@ -234,19 +234,44 @@ const char* label(Result r) {
   return "?";
 }
 
+
+// Runs one test folder, turning an unexpected exception into a failure.
+Row run_guarded(const fs::path& dir, Device device) {
+  try {
+    return run_one(dir, device);
+  } catch (const std::exception& e) {
+    Row r;
+    r.name = dir.filename().string();
+    r.result = Result::fail;
+    r.note = one_line(e.what());
+    return r;
+  }
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) out.push_back(part);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: cyclone_onnx_node_tests DATA_DIR [--device cpu|cuda] [--table FILE] [--filter TEXT]\n";
+    std::cerr << "usage: cyclone_onnx_node_tests DATA_DIR [--device cpu|cuda|cpu,cuda] [--table FILE] [--filter TEXT]\n";
     return 2;
   }
   fs::path root = argv[1];
-  std::string device_name = "cpu", table_path, filter;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  std::string device_list = "cpu", table_path, filter;
+  for (int i = 2; i < argc; i += 2) {
     const std::string opt = argv[i];
+    if (i + 1 >= argc) {
+      std::cerr << "cyclone_onnx_node_tests: option '" << opt << "' needs a value\n";
+      return 2;
+    }
     if (opt == "--device")
-      device_name = argv[i + 1];
+      device_list = argv[i + 1];
     else if (opt == "--table")
       table_path = argv[i + 1];
     else if (opt == "--filter")
@@ -256,16 +281,21 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (device_name != "cpu" && device_name != "cuda") {
-    std::cerr << "cyclone_onnx_node_tests: --device: expected cpu or cuda, got '" << device_name << "'\n";
-    return 2;
+  const std::vector<std::string> device_names = split_commas(device_list);
+  std::vector<Device> devices;
+  for (const std::string& name : device_names) {
+    if (name != "cpu" && name != "cuda") {
+      std::cerr << "cyclone_onnx_node_tests: --device: expected cpu, cuda or both separated by a comma, got '"
+                << device_list << "'\n";
+      return 2;
+    }
+    if (name == "cuda" && !cuda_available()) {
+      std::cerr << "cyclone_onnx_node_tests: no CUDA device (built with CUDA: " << (cuda_built() ? "yes" : "no")
+                << ")\n";
+      return 77;
+    }
+    devices.push_back(name == "cuda" ? kCUDA : kCPU);
   }
-  if (device_name == "cuda" && !cuda_available()) {
-    std::cerr << "cyclone_onnx_node_tests: no CUDA device (built with CUDA: " << (cuda_built() ? "yes" : "no")
-              << ")\n";
-    return 77;
-  }
-  const Device device = device_name == "cuda" ? kCUDA : kCPU;
   if (fs::exists(root / "node")) root /= "node";
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root)) {
@@ -278,37 +308,53 @@ int main(int argc, char** argv) {
     std::cerr << "cyclone_onnx_node_tests: no test_* folders in " << root << "\n";
     return 2;
   }
-  std::vector<Row> rows;
-  std::map<Result, int> counts;
+  // rows[t][d]: test t on device d.
+  std::vector<std::vector<Row>> rows;
+  std::vector<std::map<Result, int>> counts(devices.size());
   for (const auto& d : dirs) {
-    Row r;
-    try {
-      r = run_one(d, device);
-    } catch (const std::exception& e) {
-      r.name = d.filename().string();
-      r.result = Result::fail;
-      r.note = one_line(e.what());
+    std::vector<Row> per_device;
+    for (size_t k = 0; k < devices.size(); ++k) {
+      per_device.push_back(run_guarded(d, devices[k]));
+      const Row& r = per_device.back();
+      ++counts[k][r.result];
+      if (r.result == Result::fail) std::cout << "FAIL " << r.name << " (" << device_names[k] << "): " << r.note << "\n";
     }
-    ++counts[r.result];
-    if (r.result == Result::fail) std::cout << "FAIL " << r.name << ": " << r.note << "\n";
-    rows.push_back(r);
+    rows.push_back(per_device);
   }
   std::ostringstream md;
-  md << "# ONNX node tests on " << device_name << "\n\n"
-     << "The ONNX backend node tests of onnx 1.12 (tools/python/gen_onnx_node_tests.py) through cyclone's importer, "
-     << "written by tests/onnx_node/node_tests.cpp. Tolerance rtol " << kRtol << ", atol " << kAtol << ".\n\n"
-     << "| result | tests |\n| --- | ---: |\n";
-  for (Result r : {Result::pass, Result::fail, Result::skip, Result::unsupported})
-    md << "| " << label(r) << " | " << counts[r] << " |\n";
-  md << "\n## Tests of supported ops\n\n| test | ops | result | note |\n| --- | --- | --- | --- |\n";
-  for (const Row& r : rows) {
-    if (r.result != Result::unsupported)
-      md << "| " << r.name << " | " << r.ops << " | " << label(r.result) << " | " << r.note << " |\n";
+  md << "# ONNX node tests\n\n"
+     << "The ONNX backend node tests of onnx 1.12 (generated by tools/python/gen_onnx_node_tests.py) through "
+     << "cyclone's importer, on " << device_list << "; written by tests/onnx_node/node_tests.cpp. A test passes when "
+     << "every output matches with rtol " << kRtol << " and atol " << kAtol << ", ONNX's own tolerance.\n\n"
+     << "| result |";
+  for (const auto& n : device_names) md << " " << n << " |";
+  md << "\n| --- |";
+  for (size_t k = 0; k < devices.size(); ++k) md << " ---: |";
+  md << "\n";
+  for (Result r : {Result::pass, Result::fail, Result::skip, Result::unsupported}) {
+    md << "| " << label(r) << " |";
+    for (size_t k = 0; k < devices.size(); ++k) md << " " << counts[k][r] << " |";
+    md << "\n";
+  }
+  md << "\n## Tests of supported ops\n\n| test | ops |";
+  for (const auto& n : device_names) md << " " << n << " |";
+  md << " note |\n| --- | --- |";
+  for (size_t k = 0; k < devices.size(); ++k) md << " --- |";
+  md << " --- |\n";
+  for (const auto& per_device : rows) {
+    if (per_device[0].result == Result::unsupported) continue;
+    std::string note;
+    for (const Row& r : per_device) {
+      if (note.empty()) note = r.note;
+    }
+    md << "| " << per_device[0].name << " | " << per_device[0].ops << " |";
+    for (const Row& r : per_device) md << " " << label(r.result) << " |";
+    md << " " << note << " |\n";
   }
   std::map<std::string, int> missing_ops;
-  for (const Row& r : rows) {
-    if (r.result != Result::unsupported) continue;
-    std::istringstream ops(r.note);
+  for (const auto& per_device : rows) {
+    if (per_device[0].result != Result::unsupported) continue;
+    std::istringstream ops(per_device[0].note);
     for (std::string op; ops >> op;) ++missing_ops[op];
   }
   md << "\n## Ops that cyclone doesn't import (tests using them)\n\n";
@@ -316,8 +362,12 @@ int main(int argc, char** argv) {
   for (const auto& [op, n] : missing_ops) md << sep << op << " (" << n << ")", sep = ", ";
   md << "\n";
   if (!table_path.empty()) io::write_file_atomic(table_path, [&](std::ostream& o) { o << md.str(); });
-  std::cout << "onnx node tests on " << device_name << ": " << counts[Result::pass] << " pass, "
-            << counts[Result::fail] << " fail, " << counts[Result::skip] << " skip (stated reasons), "
-            << counts[Result::unsupported] << " use ops cyclone doesn't import\n";
-  return counts[Result::fail] == 0 ? 0 : 1;
+  int failed = 0;
+  for (size_t k = 0; k < devices.size(); ++k) {
+    std::cout << "onnx node tests on " << device_names[k] << ": " << counts[k][Result::pass] << " pass, "
+              << counts[k][Result::fail] << " fail, " << counts[k][Result::skip] << " skip (stated reasons), "
+              << counts[k][Result::unsupported] << " use ops cyclone doesn't import\n";
+    failed += counts[k][Result::fail];
+  }
+  return failed == 0 ? 0 : 1;
 }
