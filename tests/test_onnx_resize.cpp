@@ -180,7 +180,7 @@ void check_cuda_case(const std::string& name) {
   for (const Device dev : {kCPU, kCUDA}) {
     auto model = nn::import_onnx_model(kDir + "resize_" + name + ".onnx");
     model->to(dev);
-    Tensor x = resize_ref("x").to(dev);
+    Tensor x = resize_ref("x").to(dev).detach();  // a leaf of its own on each device
     x.requires_grad_();
     const Tensor y = model->forward(x);
     sum(mul(y, seeded_randn(y.shape(), 7).to(dev))).backward();  // the same g on both devices
@@ -208,7 +208,7 @@ TEST_CASE("F::conv_transpose2d and F::index_select: CUDA equals CPU, gradients t
   const std::vector<int64_t> idx{4, 0, 0, 1, 3, 3, 3, 5};
   std::vector<std::vector<Tensor>> got;
   for (const Device dev : {kCPU, kCUDA}) {
-    Tensor x = x0.to(dev), w = w0.to(dev), b = b0.to(dev);
+    Tensor x = x0.to(dev).detach(), w = w0.to(dev).detach(), b = b0.to(dev).detach();
     for (Tensor* t : {&x, &w, &b}) t->requires_grad_();
     const Tensor y = F::conv_transpose2d(x, w, b, o);
     const Tensor z = F::index_select(y, 3, idx);
