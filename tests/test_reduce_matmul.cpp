@@ -87,10 +87,19 @@ TEST_CASE("gradcheck: matmul, including broadcast batches and vectors") {
   expect_gradcheck([](auto& in) { return matmul(in[0], in[1]); }, {leaf({1, 2, 3}, 18), leaf({3, 3, 2}, 19)});
 }
 
-TEST_CASE("blocked CPU GEMM equals the reference triple loop") {
-  // Sizes chosen to cross every blocking edge: MR=6, NR=16, KC=256, MC=96.
+TEST_CASE("blocked CPU GEMM equals the reference triple loop, with every micro-kernel the CPU has") {
+  namespace cpu = kernels::cpu;
+  const cpu::MicroKernel best = cpu::gemm_micro_kernel();
+  for (const cpu::MicroKernel kernel : {cpu::MicroKernel::generic, cpu::MicroKernel::avx2, cpu::MicroKernel::avx512}) {
+  if (!cpu::gemm_micro_kernel_available(kernel)) {
+    MESSAGE("micro-kernel " << static_cast<int>(kernel) << " is not available on this CPU");
+    continue;
+  }
+  cpu::set_gemm_micro_kernel(kernel);
+  CAPTURE(static_cast<int>(kernel));
+  // Sizes chosen to cross every blocking edge: MR=6 or 16, NR=16, KC=256, MC=96.
   for (const auto& mnk : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-           {1, 1, 1}, {7, 17, 5}, {97, 33, 257}, {200, 130, 300}, {13, 1, 600}}) {
+           {1, 1, 1}, {7, 17, 5}, {97, 33, 257}, {200, 130, 300}, {13, 1, 600}, {16, 64, 144}, {33, 48, 20}}) {
     const int64_t m = std::get<0>(mnk), n = std::get<1>(mnk), k = std::get<2>(mnk);
     for (int trans = 0; trans < 4; ++trans) {
       const bool ta = trans & 1, tb = trans & 2;
@@ -110,4 +119,36 @@ TEST_CASE("blocked CPU GEMM equals the reference triple loop") {
       check_close(c2, c1, 1e-3, 1e-4);
     }
   }
+  }
+  cpu::set_gemm_micro_kernel(best);
+}
+
+TEST_CASE("the AVX2 and AVX-512 GEMM micro-kernels give bitwise the same products (each element sums in k order)") {
+  namespace cpu = kernels::cpu;
+  if (!cpu::gemm_micro_kernel_available(cpu::MicroKernel::avx512) ||
+      !cpu::gemm_micro_kernel_available(cpu::MicroKernel::avx2)) {
+    MESSAGE("skipped: this CPU lacks AVX-512 or AVX2");
+    return;
+  }
+  const cpu::MicroKernel best = cpu::gemm_micro_kernel();
+  for (int trans = 0; trans < 4; ++trans) {
+    manual_seed(static_cast<uint64_t>(40 + trans));
+    const bool ta = trans & 1, tb = trans & 2;
+    const int64_t m = 70, n = 45, k = 300;
+    Tensor a = randn({ta ? k : m, ta ? m : k}), b = randn({tb ? n : k, tb ? k : n});
+    std::vector<std::vector<float>> out;
+    for (const cpu::MicroKernel kernel : {cpu::MicroKernel::avx2, cpu::MicroKernel::avx512}) {
+      cpu::set_gemm_micro_kernel(kernel);
+      Tensor c = zeros({m, n});
+      kernels::GemmArgs g;
+      g.m = m; g.n = n; g.k = k;
+      g.a = a.data<float>(); g.lda = ta ? m : k; g.trans_a = ta;
+      g.b = b.data<float>(); g.ldb = tb ? k : n; g.trans_b = tb;
+      g.c = c.data<float>(); g.ldc = n;
+      cpu::gemm_blocked(g);
+      out.push_back(c.to_vector<float>());
+    }
+    CHECK(out[0] == out[1]);
+  }
+  cpu::set_gemm_micro_kernel(best);
 }

@@ -1,9 +1,14 @@
 // CPU GEMM, C = alpha op(A) op(B) + beta C (row-major).
 // v1 gemm_reference: the triple loop, the specification.
 // v2 gemm_blocked: Goto/BLIS blocking. B is packed into KC x NR column panels
-//    and A into MC x KC row panels of MR rows; a 6x16 micro-kernel keeps the
-//    C tile in 12 AVX registers and does 2 broadcasts + 2 loads + 12 FMAs per
-//    k step. Threads split the rows of C (MC blocks) and share the packed B.
+//    and A into MC x KC row panels of MR rows; the micro-kernel keeps an MR x NR
+//    C tile in registers. Threads split the rows of C (MC blocks) and share the
+//    packed B. Micro-kernels (NR = 16):
+//      avx512: 16x16, 16 zmm accumulators; per k step 1 load + 16 broadcasts +
+//              16 FMAs. 16 rows fit the 16/32/64-channel convs exactly.
+//      avx2:   6x16, 12 ymm accumulators; per k step 2 loads + 6 broadcasts +
+//              12 FMAs (6-row tiles leave 16 channels as 6 + 6 + 4).
+//      generic: the same 6x16 tile in plain C++.
 // Napkin math: a 2.5 GHz AVX2 core does 2 FMA x 8 lanes x 2 = 32 flop/cycle,
 // 80 GFLOP/s; 1024^3 is 2.1 GFLOP, about 13 ms on two cores at peak.
 #include "kernels/cpu/gemm.h"
@@ -12,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/cpu/parallel.h"
@@ -20,8 +26,8 @@
 namespace cyclone::kernels::cpu {
 namespace {
 
-constexpr int MR = 6, NR = 16;
-constexpr int64_t KC = 256, MC = 96, NC = 3072;
+constexpr int NR = 16;
+constexpr int64_t KC = 256, MC = 96, NC = 3072;  // MC: a multiple of every MR
 
 inline float load_a(const GemmArgs& g, const float* a, int64_t i, int64_t p) {
   return g.trans_a ? a[p * g.lda + i] : a[i * g.lda + p];
@@ -33,6 +39,7 @@ inline float load_b(const GemmArgs& g, const float* b, int64_t p, int64_t j) {
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows: panel r, step p holds MR values.
 // Rows of a non-transposed A are read one at a time, each contiguously (reading MR rows
 // side by side thrashes the L1 when lda is a power of two).
+template <int MR>
 void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
   for (int64_t ir = 0; ir < mc; ir += MR, out += MR * kc) {
     const int64_t rows = std::min<int64_t>(MR, mc - ir);
@@ -54,14 +61,64 @@ void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p
   }
 }
 
+// A full panel of a transposed B, 16 k steps at a time: 16 source rows (panel columns) of 16
+// values each are loaded and transposed in registers (unpack within 128-bit lanes, then
+// shuffles across lanes), so every load and store is a whole contiguous vector.
+// out[p * 16 + c] = rows[c][p] for p < kc. (GCC 12 warns falsely that its own unpack
+// intrinsics read an uninitialized value: they pass an undefined vector as the unused mask source.)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f"))) void pack_panel_transposed_avx512(const float* b, int64_t ldb, int64_t kc,
+                                                                     float* out) {
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 r[16], u[16];
+#pragma GCC unroll 16
+    for (int c = 0; c < 16; ++c) r[c] = _mm512_loadu_ps(b + c * ldb + p);
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {  // u[4g + m], lane L: column 4L + m of rows 4g .. 4g + 3
+      const __m512 t0 = _mm512_unpacklo_ps(r[4 * g], r[4 * g + 1]), t1 = _mm512_unpackhi_ps(r[4 * g], r[4 * g + 1]);
+      const __m512 t2 = _mm512_unpacklo_ps(r[4 * g + 2], r[4 * g + 3]), t3 = _mm512_unpackhi_ps(r[4 * g + 2], r[4 * g + 3]);
+      u[4 * g] = _mm512_shuffle_ps(t0, t2, 0x44);
+      u[4 * g + 1] = _mm512_shuffle_ps(t0, t2, 0xEE);
+      u[4 * g + 2] = _mm512_shuffle_ps(t1, t3, 0x44);
+      u[4 * g + 3] = _mm512_shuffle_ps(t1, t3, 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; ++m) {  // columns 4L + m, L = 0..3, from the lanes of u[m], u[4+m], u[8+m], u[12+m]
+      const __m512 x = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88), y = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
+      const __m512 z = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88), w = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+      _mm512_store_ps(out + (p + m) * 16, _mm512_shuffle_f32x4(x, z, 0x88));
+      _mm512_store_ps(out + (p + 4 + m) * 16, _mm512_shuffle_f32x4(y, w, 0x88));
+      _mm512_store_ps(out + (p + 8 + m) * 16, _mm512_shuffle_f32x4(x, z, 0xDD));
+      _mm512_store_ps(out + (p + 12 + m) * 16, _mm512_shuffle_f32x4(y, w, 0xDD));
+    }
+  }
+  for (int c = 0; c < 16; ++c) {
+    for (int64_t q = p; q < kc; ++q) out[q * 16 + c] = b[c * ldb + q];
+  }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+bool detect_avx512();
+
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns. A transposed B is read one
 // source row (one panel column) at a time, contiguously, for the same reason as pack_a.
 void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
   const int64_t panels = (nc + NR - 1) / NR;
+  static const bool use_avx512 = detect_avx512();
   parallel_for(panels, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t jr = q * NR, cols = std::min<int64_t>(NR, nc - jr);
       float* dst = out + q * NR * kc;
+      if (g.trans_b && cols == NR && use_avx512) {
+        pack_panel_transposed_avx512(b + (j0 + jr) * g.ldb + p0, g.ldb, kc, dst);
+        continue;
+      }
       if (g.trans_b) {
         for (int64_t c = 0; c < NR; ++c) {
           if (c >= cols) {
@@ -86,7 +143,9 @@ void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j
 }
 
 // C tile (MR x NR, row stride ldc) = [C +] sum_p A_panel[p][:] (x) B_panel[p][:]
+constexpr int kMr6 = 6, kMr16 = 16;
 void micro_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  constexpr int MR = kMr6;
   float t[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int r = 0; r < MR; ++r) {
@@ -128,7 +187,7 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, 
     c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
     av = _mm256_broadcast_ss(a + 5);
     c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
-    a += MR;
+    a += kMr6;
     b += NR;
   }
   store_row_avx2(c, accumulate, c00, c01); store_row_avx2(c + ldc, accumulate, c10, c11);
@@ -136,16 +195,47 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int64_t kc, const float* a, 
   store_row_avx2(c + 4 * ldc, accumulate, c40, c41); store_row_avx2(c + 5 * ldc, accumulate, c50, c51);
 }
 
+__attribute__((target("avx512f"))) void micro_avx512(int64_t kc, const float* a, const float* b, float* c,
+                                                      int64_t ldc, bool accumulate) {
+  __m512 acc[kMr16];
+#pragma GCC unroll 16
+  for (int r = 0; r < kMr16; ++r) acc[r] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 bv = _mm512_load_ps(b);
+#pragma GCC unroll 16
+    for (int r = 0; r < kMr16; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), bv, acc[r]);
+    a += kMr16;
+    b += NR;
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < kMr16; ++r) {
+    float* row = c + r * ldc;
+    _mm512_storeu_ps(row, accumulate ? _mm512_add_ps(_mm512_loadu_ps(row), acc[r]) : acc[r]);
+  }
+}
+
 bool detect_avx2() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+bool detect_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+}
+
+MicroKernel best_micro_kernel() {
+  return detect_avx512() ? MicroKernel::avx512 : detect_avx2() ? MicroKernel::avx2 : MicroKernel::generic;
+}
+
+MicroKernel g_micro = best_micro_kernel();
+
 thread_local Scratch t_pack_a, t_pack_b;
 
-void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
-  static const bool avx2 = detect_avx2();
-  auto micro = avx2 ? micro_avx2 : micro_generic;
+using MicroFn = void (*)(int64_t, const float*, const float*, float*, int64_t, bool);
+
+template <int MR>
+void gemm_one_with(const GemmArgs& g, const float* a, const float* b, float* c, MicroFn micro) {
   const float alpha = g.alpha, beta = g.beta;
   float* const bp = t_pack_b.get(static_cast<size_t>(KC * ((std::min(NC, g.n) + NR - 1) / NR * NR)));
   for (int64_t jc = 0; jc < g.n; jc += NC) {
@@ -169,7 +259,7 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
           const int64_t blk = t / nchunks, ch = t % nchunks;
           const int64_t ic = blk * MC, mc = std::min(MC, g.m - ic);
           if (blk != packed_blk) {
-            pack_a(g, a, ic, mc, pc, kc, ap);
+            pack_a<MR>(g, a, ic, mc, pc, kc, ap);
             packed_blk = blk;
           }
           const int64_t j_end = std::min(nc, (ch + 1) * chunk * NR);
@@ -203,12 +293,32 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
   }
 }
 
+void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
+  switch (g_micro) {
+    case MicroKernel::avx512: return gemm_one_with<kMr16>(g, a, b, c, micro_avx512);
+    case MicroKernel::avx2: return gemm_one_with<kMr6>(g, a, b, c, micro_avx2);
+    case MicroKernel::generic: return gemm_one_with<kMr6>(g, a, b, c, micro_generic);
+  }
+}
+
 }  // namespace
 
 bool gemm_has_avx2() {
   static const bool avx2 = detect_avx2();
   return avx2;
 }
+
+bool gemm_micro_kernel_available(MicroKernel k) {
+  return k == MicroKernel::generic || (k == MicroKernel::avx2 && detect_avx2()) ||
+         (k == MicroKernel::avx512 && detect_avx512());
+}
+
+void set_gemm_micro_kernel(MicroKernel k) {
+  if (!gemm_micro_kernel_available(k)) throw std::invalid_argument("set_gemm_micro_kernel: this CPU lacks that kernel's instructions");
+  g_micro = k;
+}
+
+MicroKernel gemm_micro_kernel() { return g_micro; }
 
 void gemm_reference(const GemmArgs& g) {
   for (int64_t bi = 0; bi < g.batch; ++bi) {
