@@ -1,7 +1,8 @@
 // The CPU convolution kernels (conv2d_* of kernels/nn_contract.h, one image at a time) against
 // a naive double-precision convolution, for strides, padding, dilation, groups,
 // 1x1 and rectangular kernels, with batches that leave a partial weight-gradient
-// chunk; and bitwise independence from the thread count.
+// chunk, on both paths (im2col + GEMM, and the direct convolution where it applies);
+// and bitwise independence from the thread count.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 #include "tests/test_nn_kernels_helpers.h"
 
@@ -70,8 +72,19 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
       {3, 5, 6, 6, 4, 1, 1, 1, 0, 1, 1},   // pointwise: the image is its own columns
       {1, 3, 10, 9, 2, 3, 2, 1, 2, 2, 1},  // dilation 2, rectangular kernel, one image
       {9, 6, 5, 5, 6, 3, 3, 1, 1, 1, 6},   // depthwise
+      // The direct convolution's cases (16k output channels, output width 16k or 8):
+      {5, 3, 16, 16, 16, 3, 3, 1, 1, 1, 1},   // 3 input channels (a stem); the input gradient falls back
+      {3, 16, 8, 8, 32, 3, 3, 1, 1, 1, 1},    // width 8: tiles of two rows; direct input gradient
+      {2, 16, 32, 32, 16, 3, 3, 2, 1, 1, 1},  // stride 2
+      {2, 16, 20, 16, 16, 5, 5, 1, 2, 1, 1},  // 5x5, padding 2, 20 rows of 16
+      {3, 16, 16, 16, 16, 1, 1, 2, 0, 1, 1},  // 1x1 stride 2 (a downsampling shortcut)
+      {2, 32, 10, 18, 16, 3, 3, 1, 0, 1, 1},  // no padding: output 8 x 16; input width 18 falls back
   };
+  const cpu::ConvPath before = cpu::conv_path();
+  for (const cpu::ConvPath path : {cpu::ConvPath::im2col, cpu::ConvPath::direct})
   for (const Case& t : cases) {
+    cpu::set_conv_path(path);
+    CAPTURE(static_cast<int>(path)); CAPTURE(t.c); CAPTURE(t.k); CAPTURE(t.h); CAPTURE(t.w);
     const K::ConvShape s = shape_of(t);
     CAPTURE(t.n); CAPTURE(t.kh); CAPTURE(t.groups);
     const int64_t nx = t.n * t.c * t.h * t.w, nw = t.k * (t.c / t.groups) * t.kh * t.kw;
@@ -92,11 +105,12 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
     check_close(dx, dx_ref, "dx");
     check_close(dw, dw_ref, "dw");
   }
+  cpu::set_conv_path(before);
 }
 
 TEST_CASE("CPU conv kernels give bitwise the same results with 1, 2 and 3 threads") {
   const int before = cpu::num_threads();
-  const Case t{11, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1};
+  for (const Case& t : {Case{11, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1}, Case{11, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1}}) {
   const K::ConvShape s = shape_of(t);
   const int64_t nx = t.n * t.c * t.h * t.w, nw = t.k * t.c * 9, ny = t.n * t.k * 64;
   const auto x = random_floats(nx, 4), w = random_floats(nw, 5), dy = random_floats(ny, 6);
@@ -113,4 +127,21 @@ TEST_CASE("CPU conv kernels give bitwise the same results with 1, 2 and 3 thread
   cpu::set_num_threads(before);
   CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
   CHECK(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("the direct convolution takes ResNet-20's and SmallCNN-sized convs on an AVX-512 CPU") {
+  if (!cpu::gemm_micro_kernel_available(cpu::MicroKernel::avx512)) {
+    MESSAGE("skipped: this CPU has no AVX-512, so every conv takes the im2col path");
+    return;
+  }
+  for (const Case& t : {Case{128, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1}, Case{128, 16, 32, 32, 32, 3, 3, 2, 1, 1, 1},
+                        Case{128, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1}, Case{128, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1},
+                        Case{128, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1}}) {
+    CAPTURE(t.c); CAPTURE(t.k); CAPTURE(t.h);
+    CHECK(cpu::conv_direct_applies(shape_of(t).g, t.k, t.groups));
+  }
+  CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 8, 8, 12, 3, 3, 1, 1, 1, 1}).g, 12, 1));  // 12 channels
+  CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1}).g, 16, 1));  // width 14
+  CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 2}).g, 16, 2));  // groups
 }

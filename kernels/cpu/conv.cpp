@@ -2,10 +2,18 @@
 //   y_g     = W_g @ cols_g                     [K/g, Ho*Wo]
 //   dcols_g = W_g^T @ dy_g,  dx = col2im(dcols)
 //   dW_g   += dy_g @ cols_g^T                  (summed over images)
-// A 1x1, stride-1, unpadded conv uses the image itself as cols.
+// A 1x1, stride-1, unpadded conv uses the image itself as cols. Where it applies, the direct
+// convolution (conv_direct.cpp, ConvPath in conv.h) replaces the forward and the stride-1
+// input gradient:
+//   dx[c][y][x] = sum_{k,i,j} dy[k][y + p - i][x + q - j] W[k][c][i][j]
+//               = sum_{k,i',j'} dy_pad[k][y + i'][x + j'] W[k][c][kh-1-i'][kw-1-j'],
+// dy padded by kh-1-p rows and kw-1-q columns: a forward convolution of dy with the kernel
+// flipped in both axes and its channel axes swapped.
 #include "kernels/cpu/conv.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <functional>
 #include <vector>
 
@@ -65,12 +73,49 @@ void for_each_range(int64_t n, int64_t workspace, const std::function<void(int64
   }
 }
 
+ConvPath initial_conv_path() {
+  const char* v = std::getenv("CYCLONE_CONV_PATH");
+  return v && std::string(v) == "im2col" ? ConvPath::im2col : ConvPath::direct;
+}
+ConvPath g_conv_path = initial_conv_path();
+
+// The input gradient's geometry as a forward convolution of dy (stride 1 only), or n = 0.
+ConvGeometry dgrad_geometry(const ConvShape& s) {
+  const ConvGeometry& g = s.g;
+  ConvGeometry back;
+  back.n = 0;
+  if (g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.ph > g.kh - 1 || g.pw > g.kw - 1) return back;
+  back.n = g.n, back.c = s.k, back.h = g.out_h(), back.w = g.out_w();
+  back.kh = g.kh, back.kw = g.kw, back.ph = g.kh - 1 - g.ph, back.pw = g.kw - 1 - g.pw;
+  return back;
+}
+
+// W [k][c][kh][kw] -> W' [c][k][kh][kw] flipped in both spatial axes.
+std::vector<float> flipped_transposed(const float* w, const ConvShape& s) {
+  const ConvGeometry& g = s.g;
+  std::vector<float> wr(static_cast<size_t>(s.k * g.c * g.kh * g.kw));
+  for (int64_t k = 0; k < s.k; ++k)
+    for (int64_t c = 0; c < g.c; ++c)
+      for (int64_t i = 0; i < g.kh; ++i)
+        for (int64_t j = 0; j < g.kw; ++j)
+          wr[static_cast<size_t>(((c * s.k + k) * g.kh + (g.kh - 1 - i)) * g.kw + (g.kw - 1 - j))] =
+              w[((k * g.c + c) * g.kh + i) * g.kw + j];
+  return wr;
+}
+
 }  // namespace
+
+void set_conv_path(ConvPath path) { g_conv_path = path; }
+ConvPath conv_path() { return g_conv_path; }
 
 int64_t conv2d_workspace_size(const ConvShape&) { return 0; }
 
 void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y, float* /*workspace*/) {
   const Dims d = dims_of(s);
+  if (g_conv_path == ConvPath::direct && conv_direct_applies(s.g, s.k, s.groups)) {
+    conv_direct_forward(x, w, s.g, s.k, y);
+    return;
+  }
   for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* cols) {
     for (int64_t b = b0; b < b1; ++b) {
       const float* xb = x + b * s.g.c * d.hw_in;
@@ -83,6 +128,12 @@ void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y
 
 void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx, float* /*workspace*/) {
   const Dims d = dims_of(s);
+  if (const ConvGeometry back = dgrad_geometry(s);
+      g_conv_path == ConvPath::direct && back.n > 0 && conv_direct_applies(back, s.g.c, s.groups)) {
+    const std::vector<float> wr = flipped_transposed(w, s);
+    conv_direct_forward(dy, wr.data(), back, s.g.c, dx);
+    return;
+  }
   for_each_range(s.g.n, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t b0, int64_t b1, float* dcols) {
     for (int64_t b = b0; b < b1; ++b) {
       float* dxb = dx + b * s.g.c * d.hw_in;

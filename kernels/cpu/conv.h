@@ -16,4 +16,23 @@ namespace cyclone::kernels::cpu {
 // chunk partials in order, whatever the thread count.
 inline constexpr int64_t kWeightChunk = 8;
 
+// How a convolution runs on the CPU:
+//   im2col (v1, the reference): im2col per image, then the blocked GEMM; the input gradient
+//          is W^T @ dy, then col2im.
+//   direct (v2, the default where it applies): the AVX-512 direct convolution of
+//          conv_direct.cpp for the forward and, at stride 1, for the input gradient (the
+//          forward convolution of dy with the flipped, transposed kernel). The weight
+//          gradient stays a GEMM.
+// Both give the same results up to float reassociation. CYCLONE_CONV_PATH=im2col picks v1.
+enum class ConvPath { im2col, direct };
+void set_conv_path(ConvPath path);
+ConvPath conv_path();
+
+// Whether conv_direct_forward takes this convolution: an AVX-512 CPU, no groups, output
+// channels a multiple of 16, no dilation, equal strides, output width a multiple of 16 or
+// 8 with an even output height.
+bool conv_direct_applies(const ConvGeometry& g, int64_t k, int64_t groups);
+// y = conv(x, w) for the whole batch, w [k][c][kh][kw], y [n][k][out_h][out_w].
+void conv_direct_forward(const float* x, const float* w, const ConvGeometry& g, int64_t k, float* y);
+
 }  // namespace cyclone::kernels::cpu

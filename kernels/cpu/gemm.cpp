@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/cpu/avx512_transpose.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 
@@ -62,47 +63,23 @@ void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p
 }
 
 // A full panel of a transposed B, 16 k steps at a time: 16 source rows (panel columns) of 16
-// values each are loaded and transposed in registers (unpack within 128-bit lanes, then
-// shuffles across lanes), so every load and store is a whole contiguous vector.
-// out[p * 16 + c] = rows[c][p] for p < kc. (GCC 12 warns falsely that its own unpack
-// intrinsics read an uninitialized value: they pass an undefined vector as the unused mask source.)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// values each are loaded and transposed in registers, so every load and store is a whole
+// contiguous vector. out[p * 16 + c] = rows[c][p] for p < kc.
 __attribute__((target("avx512f"))) void pack_panel_transposed_avx512(const float* b, int64_t ldb, int64_t kc,
                                                                      float* out) {
   int64_t p = 0;
   for (; p + 16 <= kc; p += 16) {
-    __m512 r[16], u[16];
+    __m512 r[16];
 #pragma GCC unroll 16
     for (int c = 0; c < 16; ++c) r[c] = _mm512_loadu_ps(b + c * ldb + p);
-#pragma GCC unroll 4
-    for (int g = 0; g < 4; ++g) {  // u[4g + m], lane L: column 4L + m of rows 4g .. 4g + 3
-      const __m512 t0 = _mm512_unpacklo_ps(r[4 * g], r[4 * g + 1]), t1 = _mm512_unpackhi_ps(r[4 * g], r[4 * g + 1]);
-      const __m512 t2 = _mm512_unpacklo_ps(r[4 * g + 2], r[4 * g + 3]), t3 = _mm512_unpackhi_ps(r[4 * g + 2], r[4 * g + 3]);
-      u[4 * g] = _mm512_shuffle_ps(t0, t2, 0x44);
-      u[4 * g + 1] = _mm512_shuffle_ps(t0, t2, 0xEE);
-      u[4 * g + 2] = _mm512_shuffle_ps(t1, t3, 0x44);
-      u[4 * g + 3] = _mm512_shuffle_ps(t1, t3, 0xEE);
-    }
-#pragma GCC unroll 4
-    for (int m = 0; m < 4; ++m) {  // columns 4L + m, L = 0..3, from the lanes of u[m], u[4+m], u[8+m], u[12+m]
-      const __m512 x = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88), y = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
-      const __m512 z = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88), w = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
-      _mm512_store_ps(out + (p + m) * 16, _mm512_shuffle_f32x4(x, z, 0x88));
-      _mm512_store_ps(out + (p + 4 + m) * 16, _mm512_shuffle_f32x4(y, w, 0x88));
-      _mm512_store_ps(out + (p + 8 + m) * 16, _mm512_shuffle_f32x4(x, z, 0xDD));
-      _mm512_store_ps(out + (p + 12 + m) * 16, _mm512_shuffle_f32x4(y, w, 0xDD));
-    }
+    transpose16x16(r);
+#pragma GCC unroll 16
+    for (int q = 0; q < 16; ++q) _mm512_store_ps(out + (p + q) * 16, r[q]);
   }
   for (int c = 0; c < 16; ++c) {
     for (int64_t q = p; q < kc; ++q) out[q * 16 + c] = b[c * ldb + q];
   }
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 bool detect_avx512();
 
