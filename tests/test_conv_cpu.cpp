@@ -140,6 +140,7 @@ TEST_CASE("the direct convolution takes ResNet-20's and SmallCNN-sized convs on 
                         Case{128, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1}}) {
     CAPTURE(t.c); CAPTURE(t.k); CAPTURE(t.h);
     CHECK(cpu::conv_direct_applies(shape_of(t).g, t.k, t.groups));
+    CHECK(cpu::conv_direct_weight_applies(shape_of(t).g, t.k, t.groups));
   }
   CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 8, 8, 12, 3, 3, 1, 1, 1, 1}).g, 12, 1));  // 12 channels
   CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1}).g, 16, 1));  // width 14

@@ -146,6 +146,10 @@ void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, 
 
 void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw, float* /*workspace*/) {
   const Dims d = dims_of(s);
+  if (g_conv_path == ConvPath::direct && conv_direct_weight_applies(s.g, s.k, s.groups)) {
+    conv_direct_backward_weight(x, dy, s.g, s.k, dw);
+    return;
+  }
   const int64_t wsize = s.k * d.ckk_g, chunks = (s.g.n + kWeightChunk - 1) / kWeightChunk;
   std::vector<float> partial(static_cast<size_t>(chunks * wsize));
   for_each_range(chunks, d.pointwise ? 0 : d.ckk * d.hw_out, [&](int64_t c0, int64_t c1, float* cols) {

@@ -21,8 +21,8 @@ inline constexpr int64_t kWeightChunk = 8;
 //          is W^T @ dy, then col2im.
 //   direct (v2, the default where it applies): the AVX-512 direct convolution of
 //          conv_direct.cpp for the forward and, at stride 1, for the input gradient (the
-//          forward convolution of dy with the flipped, transposed kernel). The weight
-//          gradient stays a GEMM.
+//          forward convolution of dy with the flipped, transposed kernel), and of
+//          conv_direct_weight.cpp for the weight gradient.
 // Both give the same results up to float reassociation. CYCLONE_CONV_PATH=im2col picks v1.
 enum class ConvPath { im2col, direct };
 void set_conv_path(ConvPath path);
@@ -34,5 +34,9 @@ ConvPath conv_path();
 bool conv_direct_applies(const ConvGeometry& g, int64_t k, int64_t groups);
 // y = conv(x, w) for the whole batch, w [k][c][kh][kw], y [n][k][out_h][out_w].
 void conv_direct_forward(const float* x, const float* w, const ConvGeometry& g, int64_t k, float* y);
+// The same conditions for the weight gradient, except that the output pixels per image
+// (out_h * out_w) must be a multiple of 16 and kh * kw at most 27; dw = sum over images.
+bool conv_direct_weight_applies(const ConvGeometry& g, int64_t k, int64_t groups);
+void conv_direct_backward_weight(const float* x, const float* dy, const ConvGeometry& g, int64_t k, float* dw);
 
 }  // namespace cyclone::kernels::cpu

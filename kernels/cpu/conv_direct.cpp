@@ -14,18 +14,14 @@
 
 #include "kernels/cpu/avx512_transpose.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 
 namespace cyclone::kernels::cpu {
 namespace {
 
-constexpr int64_t kTile = 16;
-
-bool detect_avx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-}
+constexpr int64_t kTile = kDirectTile;
 
 // The output pixels of a tile lie in one output row (out_w a multiple of 16) or in two rows
 // of 8 (out_w == 8): two base pointers cover both.
@@ -62,20 +58,32 @@ __attribute__((target("avx512f"))) void tile(const float* xp, int64_t c, int64_t
   for (int o = 0; o < kTile; ++o) _mm512_storeu_ps(out + o * out_hw, acc[o]);
 }
 
-// x_b [c][h][w] into xp [c][h + 2ph + slack][w + 2pw + slack], zero around.
-void pad_image(const float* x, const ConvGeometry& g, int64_t hp, int64_t wpw, float* xp) {
-  std::fill(xp, xp + g.c * hp * wpw, 0.f);
+}  // namespace
+
+bool cpu_has_avx512() {
+  static const bool avx512 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return avx512;
+}
+
+PaddedSize padded_size(const ConvGeometry& g) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  return {std::max((oh - 1) * g.sh + g.kh + (ow == 8 ? g.sh : 0), g.h + 2 * g.ph),
+          std::max(g.w + 2 * g.pw, (ow - 1) * g.sw + g.kw)};
+}
+
+void pad_image(const float* x, const ConvGeometry& g, const PaddedSize& p, float* xp) {
+  std::fill(xp, xp + g.c * p.h * p.w, 0.f);
   for (int64_t ch = 0; ch < g.c; ++ch) {
     for (int64_t r = 0; r < g.h; ++r)
-      std::memcpy(xp + (ch * hp + r + g.ph) * wpw + g.pw, x + (ch * g.h + r) * g.w, static_cast<size_t>(g.w) * sizeof(float));
+      std::memcpy(xp + (ch * p.h + r + g.ph) * p.w + g.pw, x + (ch * g.h + r) * g.w, static_cast<size_t>(g.w) * sizeof(float));
   }
 }
 
-}  // namespace
-
 bool conv_direct_applies(const ConvGeometry& g, int64_t k, int64_t groups) {
-  static const bool avx512 = detect_avx512();
-  return avx512 && groups == 1 && k % kTile == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.out_h() > 0 &&
+  return cpu_has_avx512() && groups == 1 && k % kTile == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.out_h() > 0 &&
          tiles_fit(g.out_w()) && (g.out_w() != 8 || g.out_h() % 2 == 0);
 }
 
@@ -90,15 +98,13 @@ void conv_direct_forward(const float* x, const float* w, const ConvGeometry& g, 
       for (int64_t t = 0; t < kk; ++t)
         for (int64_t o = 0; o < kTile; ++o)
           wp[((ob * g.c + ch) * kk + t) * kTile + o] = w[((ob * kTile + o) * g.c + ch) * kk + t];
-  // Padded size: the rows and columns every tap of every tile reads (stride 2 may read one
-  // past the padded edge, which the extra zeros cover).
-  const int64_t hp = (oh - 1) * g.sh + g.kh + (ow == 8 ? g.sh : 0), wpw = std::max(g.w + 2 * g.pw, (ow - 1) * g.sw + g.kw);
-  const int64_t hpad = std::max(hp, g.h + 2 * g.ph);
+  const PaddedSize ps = padded_size(g);
+  const int64_t hpad = ps.h, wpw = ps.w;
   auto run = [&](int64_t b0, int64_t b1) {
     thread_local Scratch pad;
     float* xp = pad.get(static_cast<size_t>(g.c * hpad * wpw));
     for (int64_t b = b0; b < b1; ++b) {
-      pad_image(x + b * g.c * g.h * g.w, g, hpad, wpw, xp);
+      pad_image(x + b * g.c * g.h * g.w, g, ps, xp);
       float* yb = y + b * k * out_hw;
       for (int64_t ob = 0; ob < k / kTile; ++ob) {
         const float* wb = wp + ob * g.c * kk * kTile;
