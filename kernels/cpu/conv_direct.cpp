@@ -60,14 +60,6 @@ __attribute__((target("avx512f"))) void tile(const float* xp, int64_t c, int64_t
 
 }  // namespace
 
-bool cpu_has_avx512() {
-  static const bool avx512 = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
-  }();
-  return avx512;
-}
-
 PaddedSize padded_size(const ConvGeometry& g) {
   const int64_t oh = g.out_h(), ow = g.out_w();
   return {std::max((oh - 1) * g.sh + g.kh + (ow == 8 ? g.sh : 0), g.h + 2 * g.ph),

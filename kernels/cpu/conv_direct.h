@@ -3,13 +3,12 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cpu {
 
 inline constexpr int64_t kDirectTile = 16;  // output channels per zmm, pixels per tile
-
-bool cpu_has_avx512();
 
 // The zero-padded copy of one image that every tap of every tile reads in bounds: at least
 // the padded input, and the rows and columns the last output pixel's window reaches.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernels/cpu/avx512_transpose.h"
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/scratch.h"
 
@@ -81,13 +82,11 @@ __attribute__((target("avx512f"))) void pack_panel_transposed_avx512(const float
   }
 }
 
-bool detect_avx512();
-
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns. A transposed B is read one
 // source row (one panel column) at a time, contiguously, for the same reason as pack_a.
 void pack_b(const GemmArgs& g, const float* b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
   const int64_t panels = (nc + NR - 1) / NR;
-  static const bool use_avx512 = detect_avx512();
+  static const bool use_avx512 = cpu_has_avx512();
   parallel_for(panels, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; ++q) {
       const int64_t jr = q * NR, cols = std::min<int64_t>(NR, nc - jr);
@@ -191,18 +190,8 @@ __attribute__((target("avx512f"))) void micro_avx512(int64_t kc, const float* a,
   }
 }
 
-bool detect_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-bool detect_avx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-}
-
 MicroKernel best_micro_kernel() {
-  return detect_avx512() ? MicroKernel::avx512 : detect_avx2() ? MicroKernel::avx2 : MicroKernel::generic;
+  return cpu_has_avx512() ? MicroKernel::avx512 : cpu_has_avx2_fma() ? MicroKernel::avx2 : MicroKernel::generic;
 }
 
 MicroKernel g_micro = best_micro_kernel();
@@ -280,14 +269,11 @@ void gemm_one(const GemmArgs& g, const float* a, const float* b, float* c) {
 
 }  // namespace
 
-bool gemm_has_avx2() {
-  static const bool avx2 = detect_avx2();
-  return avx2;
-}
+bool gemm_has_avx2() { return cpu_has_avx2_fma(); }
 
 bool gemm_micro_kernel_available(MicroKernel k) {
-  return k == MicroKernel::generic || (k == MicroKernel::avx2 && detect_avx2()) ||
-         (k == MicroKernel::avx512 && detect_avx512());
+  return k == MicroKernel::generic || (k == MicroKernel::avx2 && cpu_has_avx2_fma()) ||
+         (k == MicroKernel::avx512 && cpu_has_avx512());
 }
 
 void set_gemm_micro_kernel(MicroKernel k) {
