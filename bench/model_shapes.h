@@ -43,6 +43,13 @@ inline std::vector<ConvLayer> model_convs(const std::string& model) {
 // GFLOP of one training step: 2 flops per multiply-add, forward + wgrad (+ dgrad),
 // plus the 64 -> 10 classifier (forward and both gradients). BN, ReLU, pooling and
 // the optimizer are memory-bound and not counted.
+// GFLOP of one inference forward (the convs and the classifier, forward only).
+inline double forward_gflop(const std::string& model, int64_t batch) {
+  double macs = 64.0 * 10;
+  for (const ConvLayer& l : model_convs(model)) macs += l.macs_per_image() * l.count;
+  return 2.0 * macs * static_cast<double>(batch) / 1e9;
+}
+
 inline double train_step_gflop(const std::string& model, int64_t batch) {
   double macs = 64.0 * 10 * 3;
   for (const ConvLayer& l : model_convs(model)) macs += l.macs_per_image() * l.count * (l.needs_dgrad ? 3 : 2);

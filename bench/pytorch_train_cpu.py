@@ -1,9 +1,10 @@
 """PyTorch peer of bench_train_cpu: times whole CPU training steps (zero_grad,
 forward, cross-entropy, backward, SGD with momentum 0.9 and weight decay 5e-4,
 lr 0.01) on one fixed random batch, for ResNet-20 (tools/python/cifar_resnet.py) or a
-SmallCNN equal to nn/models/small_nets.cpp. bench_train_cpu runs it in the same
-run and reads the last line:
+SmallCNN equal to nn/models/small_nets.cpp; with --eval, inference forwards instead
+(eval mode, torch.no_grad). bench_train_cpu runs it in the same run and reads the last line:
     RESULT,model,median_ms,min_ms,runs,first_loss,last_loss,torch_version
+(with --eval, the two losses are the sums of the first and last outputs).
 Run by hand with Debian's PyTorch:
     /usr/bin/python3 bench/pytorch_train_cpu.py --model resnet20 --threads 2"""
 import argparse
@@ -59,6 +60,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=7)
+    ap.add_argument("--eval", action="store_true", help="time inference forwards (eval mode, no autograd)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -75,6 +77,13 @@ def main():
         loss.backward()
         opt.step()
         return loss
+
+    if args.eval:
+        model.eval()
+
+        def step():  # noqa: F811
+            with torch.no_grad():
+                return model(x).sum()
 
     first = step().item()
     for _ in range(args.warmup - 1):

@@ -1,8 +1,8 @@
 // Times whole training steps of a model from nn::make_model on one device, through
 // the Learner's own step (train::train_step): zero_grad, forward, cross-entropy,
-// backward and (optionally) an SGD step, on one fixed random batch. Host clock with
-// a device sync before and after each step, so launch overhead counts. Used by
-// bench_train_cpu and bench_resnet20.
+// backward and (optionally) an SGD step, on one fixed random batch; and inference
+// forwards in eval mode. Host clock with a device sync before and after each step, so
+// launch overhead counts. Used by bench_train_cpu and bench_resnet20.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/functions.h"
+#include "autograd/node.h"
 #include "bench/harness.h"
 #include "nn/models/model.h"
 #include "optim/sgd.h"
@@ -93,6 +95,36 @@ inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
     ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
   }
   r.last_loss = loss.item();
+  r.time = summarize(std::move(ms));
+  return r;
+}
+
+// Inference as `cyclone eval` runs it: the model in eval mode, no autograd, forward only,
+// cfg.batch images per call. first_loss / last_loss hold the sum of the first and last
+// outputs, which must be equal (the same weights and batch every time).
+inline TrainBenchResult time_eval_steps(const TrainBenchConfig& cfg) {
+  manual_seed(cfg.seed);
+  nn::ModelPtr model = nn::make_model(cfg.model);
+  model->to(cfg.device);
+  model->eval();
+  const RandomBatch b = random_batch(cfg.model, cfg.batch, model->num_classes(), cfg.device);
+  NoGradGuard no_grad;
+  auto step = [&] { return model->forward(b.x); };
+  TrainBenchResult r;
+  r.optimizer_step = false;
+  r.first_loss = sum(step()).item();
+  for (int i = 1; i < cfg.warmup; ++i) step();
+  using clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  Tensor out;
+  for (int i = 0; i < cfg.steps; ++i) {
+    sync_device(cfg.device);
+    const auto t0 = clock::now();
+    out = step();
+    sync_device(cfg.device);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  r.last_loss = sum(out).item();
   r.time = summarize(std::move(ms));
   return r;
 }
