@@ -1,7 +1,8 @@
 // CPU SGEMM benchmark: kernels::cpu::gemm_blocked at 256, 512, 1024 (and the
 // triple-loop gemm_reference at 256 for contrast), GFLOP/s and % of this
-// machine's fp32 peak = threads x GHz x flop/cycle (32 with AVX2+FMA: 2 FMA
-// units x 8 lanes x 2). Validates gemm_blocked against gemm_reference first.
+// machine's fp32 peak = threads x GHz x flop/cycle for the micro-kernel that runs (64 with
+// AVX-512: 2 FMA units x 16 lanes x 2; 32 with AVX2+FMA: 2 x 8 x 2). Validates gemm_blocked
+// against gemm_reference first.
 //   CYCLONE_NUM_THREADS=2 build/bench/bench_matmul_cpu [sizes...]
 //   CYCLONE_CPU_GHZ=3.7 overrides the clock read from /proc/cpuinfo ("cpu MHz",
 //   often the base clock rather than the boost clock).
@@ -39,7 +40,9 @@ struct Peak {
 Peak estimate_peak() {
   Peak p;
   p.threads = kernels::cpu::num_threads();
-  p.flops_per_cycle = kernels::cpu::gemm_has_avx2() ? 32 : 8;
+  using kernels::cpu::MicroKernel;
+  const MicroKernel k = kernels::cpu::gemm_micro_kernel();
+  p.flops_per_cycle = k == MicroKernel::avx512 ? 64 : k == MicroKernel::avx2 ? 32 : 8;
   if (const std::string env = bench::env_or("CYCLONE_CPU_GHZ", ""); !env.empty()) {
     p.ghz = std::stod(env);
     p.ghz_source = "CYCLONE_CPU_GHZ";
@@ -93,7 +96,9 @@ int run(const std::vector<int64_t>& sizes) {
   const std::string card = model + ", " + std::to_string(peak.threads) + " threads";
   std::printf("peak fp32 estimate: %d threads x %.2f GHz (%s) x %d flop/cycle (%s) = %.1f GFLOP/s\n",
               peak.threads, peak.ghz, peak.ghz_source.c_str(), peak.flops_per_cycle,
-              kernels::cpu::gemm_has_avx2() ? "AVX2+FMA: 2 FMA units x 8 lanes x 2" : "no AVX2: generic micro-kernel",
+              peak.flops_per_cycle == 64   ? "AVX-512: 2 FMA units x 16 lanes x 2"
+              : peak.flops_per_cycle == 32 ? "AVX2+FMA: 2 FMA units x 8 lanes x 2"
+                                           : "no AVX2: generic micro-kernel",
               peak.gflops());
   const uint64_t seed = bench::fresh_seed();
   std::printf("seed %llu (CYCLONE_BENCH_SEED replays it)\n", static_cast<unsigned long long>(seed));
