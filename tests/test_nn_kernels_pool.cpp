@@ -72,6 +72,40 @@ TEST_CASE("max_pool2d: argmax indices, padding as -inf, ceil-mode windows, and t
   CHECK(idx == std::vector<int64_t>{6, 8, 9, 16, 18, 19, 21, 23, 24});
 }
 
+TEST_CASE("max_pool2d 2x2 stride 2 (the fast path): first of equal maxima, NaN wins, odd sizes floor") {
+  // A 5x7 plane with ties and NaNs, pooled to 2x3: each window scanned row by row, a later
+  // value replacing the best when greater or NaN.
+  std::vector<float> x = random_floats(2 * 35, 9);
+  for (float& v : x) v = std::round(v * 2.0f) / 2.0f;  // many ties
+  x[8] = NAN;
+  x[35 + 16] = NAN, x[35 + 17] = NAN;
+  K::PoolGeometry g = pool(5, 7, 2, 2, 0, 2, 3);
+  g.c = 2;
+  std::vector<float> y(12, -7);
+  std::vector<int64_t> idx(12, -7);
+  cpu::max_pool2d_forward(x.data(), g, y.data(), idx.data());
+  for (int64_t p = 0; p < 2; ++p) {
+    for (int64_t oy = 0; oy < 2; ++oy) {
+      for (int64_t ox = 0; ox < 3; ++ox) {
+        float best = 0;
+        int64_t arg = -1;
+        for (int64_t iy = 2 * oy; iy < 2 * oy + 2; ++iy) {
+          for (int64_t ix = 2 * ox; ix < 2 * ox + 2; ++ix) {
+            const float v = x[p * 35 + iy * 7 + ix];
+            if (arg < 0 || v > best || std::isnan(v)) best = v, arg = iy * 7 + ix;
+          }
+        }
+        const int64_t o = (p * 2 + oy) * 3 + ox;
+        CAPTURE(o);
+        CHECK(idx[o] == arg);
+        CHECK((std::isnan(best) ? std::isnan(y[o]) : y[o] == best));
+      }
+    }
+  }
+  CHECK(std::isnan(y[0]));  // the window holding x[8] (row 1, column 1)
+  CHECK(idx[10] == 17);  // plane 1, window (1, 1) holds two NaNs: the later one
+}
+
 TEST_CASE("avg_pool2d: count_include_pad true and false, and windows clipped to the padded input") {
   const auto x3 = iota(9, 1);
   std::vector<float> y(16, NAN);
