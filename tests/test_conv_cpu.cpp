@@ -78,7 +78,11 @@ TEST_CASE("CPU conv kernels match a naive double convolution: forward, input and
       {2, 16, 32, 32, 16, 3, 3, 2, 1, 1, 1},  // stride 2
       {2, 16, 20, 16, 16, 5, 5, 1, 2, 1, 1},  // 5x5, padding 2, 20 rows of 16
       {3, 16, 16, 16, 16, 1, 1, 2, 0, 1, 1},  // 1x1 stride 2 (a downsampling shortcut)
-      {2, 32, 10, 18, 16, 3, 3, 1, 0, 1, 1},  // no padding: output 8 x 16; input width 18 falls back
+      {2, 32, 10, 18, 16, 3, 3, 1, 0, 1, 1},  // no padding: output 8 x 16; the input gradient's width 18
+      {3, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1},  // width 14: partial row tiles; 196 pixels: a partial dy block
+      {2, 32, 7, 7, 16, 3, 3, 1, 1, 1, 1},    // width 7, odd height
+      {2, 16, 28, 28, 16, 3, 3, 2, 1, 1, 1},  // stride 2 to 14 x 14
+      {2, 16, 9, 35, 16, 3, 3, 1, 1, 1, 1},   // width 35: 16 + 16 + 3
   };
   const cpu::ConvPath before = cpu::conv_path();
   for (const cpu::ConvPath path : {cpu::ConvPath::im2col, cpu::ConvPath::direct})
@@ -130,19 +134,19 @@ TEST_CASE("CPU conv kernels give bitwise the same results with 1, 2 and 3 thread
   }
 }
 
-TEST_CASE("the direct convolution takes ResNet-20's and SmallCNN-sized convs on an AVX-512 CPU") {
+TEST_CASE("the direct convolution takes ResNet-20's and SmallCNN's convs on an AVX-512 CPU") {
   if (!cpu::gemm_micro_kernel_available(cpu::MicroKernel::avx512)) {
     MESSAGE("skipped: this CPU has no AVX-512, so every conv takes the im2col path");
     return;
   }
   for (const Case& t : {Case{128, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1}, Case{128, 16, 32, 32, 32, 3, 3, 2, 1, 1, 1},
                         Case{128, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1}, Case{128, 64, 8, 8, 64, 3, 3, 1, 1, 1, 1},
-                        Case{128, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1}}) {
+                        Case{128, 3, 32, 32, 16, 3, 3, 1, 1, 1, 1}, Case{128, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1},
+                        Case{128, 32, 7, 7, 64, 3, 3, 1, 1, 1, 1}}) {
     CAPTURE(t.c); CAPTURE(t.k); CAPTURE(t.h);
     CHECK(cpu::conv_direct_applies(shape_of(t).g, t.k, t.groups));
     CHECK(cpu::conv_direct_weight_applies(shape_of(t).g, t.k, t.groups));
   }
   CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 8, 8, 12, 3, 3, 1, 1, 1, 1}).g, 12, 1));  // 12 channels
-  CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1}).g, 16, 1));  // width 14
   CHECK_FALSE(cpu::conv_direct_applies(shape_of(Case{1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 2}).g, 16, 2));  // groups
 }

@@ -29,13 +29,12 @@ void set_conv_path(ConvPath path);
 ConvPath conv_path();
 
 // Whether conv_direct_forward takes this convolution: an AVX-512 CPU, no groups, output
-// channels a multiple of 16, no dilation, equal strides, output width a multiple of 16 or
-// 8 with an even output height.
+// channels a multiple of 16, no dilation, equal strides (any sizes: tiles are 16 pixels of a
+// row, the last of each row partial, or two rows of 8).
 bool conv_direct_applies(const ConvGeometry& g, int64_t k, int64_t groups);
 // y = conv(x, w) for the whole batch, w [k][c][kh][kw], y [n][k][out_h][out_w].
 void conv_direct_forward(const float* x, const float* w, const ConvGeometry& g, int64_t k, float* y);
-// The same conditions for the weight gradient, except that the output pixels per image
-// (out_h * out_w) must be a multiple of 16 and kh * kw at most 27; dw = sum over images.
+// The same conditions for the weight gradient, and kh * kw at most 27; dw = sum over images.
 bool conv_direct_weight_applies(const ConvGeometry& g, int64_t k, int64_t groups);
 void conv_direct_backward_weight(const float* x, const float* dy, const ConvGeometry& g, int64_t k, float* dw);
 

@@ -9,6 +9,8 @@
 // buffer, so the inner loop has no bounds checks. Per step 1 load + 16 broadcasts + 16 FMAs,
 // as the GEMM micro-kernel, with the accumulators never reloaded.
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cstring>
 #include <vector>
 
@@ -23,9 +25,9 @@ namespace {
 
 constexpr int64_t kTile = kDirectTile;
 
-// The output pixels of a tile lie in one output row (out_w a multiple of 16) or in two rows
-// of 8 (out_w == 8): two base pointers cover both.
-bool tiles_fit(int64_t out_w) { return out_w % kTile == 0 || out_w == 8; }
+// Whether the tiles are pairs of 8-pixel rows (16 lanes for a width-8 output); otherwise a
+// tile is up to 16 pixels of one output row, the last of each row partial.
+bool two_row_tiles(int64_t out_h, int64_t out_w) { return out_w == 8 && out_h % 2 == 0; }
 
 // One tile: 16 output channels (packed weights wp: [c][kh][kw][16]) x 16 pixels starting at
 // (oy, ox0). xp: padded input [c][hp][wp_w].
@@ -58,12 +60,49 @@ __attribute__((target("avx512f"))) void tile(const float* xp, int64_t c, int64_t
   for (int o = 0; o < kTile; ++o) _mm512_storeu_ps(out + o * out_hw, acc[o]);
 }
 
+// A tile of N <= 16 pixels of output row oy from ox0, for widths the 16-pixel tiles do not
+// cover: the same loop over N accumulators, the unused lanes zero, and masked stores.
+template <int N>
+__attribute__((target("avx512f"))) void row_tile(const float* xp, int64_t c, int64_t hp, int64_t wpw, int64_t kh,
+                                                 int64_t kw, int64_t s, int64_t oy, int64_t ox0, int64_t out_w,
+                                                 const float* wp, float* y, int64_t out_hw) {
+  __m512 acc[kTile];
+#pragma GCC unroll 16
+  for (int p = 0; p < kTile; ++p) acc[p] = _mm512_setzero_ps();
+  const float* row0 = xp + oy * s * wpw + ox0 * s;
+  const int64_t plane = hp * wpw;
+  for (int64_t ic = 0; ic < c; ++ic) {
+    for (int64_t i = 0; i < kh; ++i) {
+      const float* r = row0 + ic * plane + i * wpw;
+      for (int64_t j = 0; j < kw; ++j, wp += kTile) {
+        const __m512 wv = _mm512_load_ps(wp);
+#pragma GCC unroll 16
+        for (int p = 0; p < N; ++p) acc[p] = _mm512_fmadd_ps(_mm512_set1_ps(r[p * s + j]), wv, acc[p]);
+      }
+    }
+  }
+  transpose16x16(acc);
+  float* out = y + oy * out_w + ox0;
+  const __mmask16 lanes = static_cast<__mmask16>((1u << N) - 1);
+#pragma GCC unroll 16
+  for (int o = 0; o < kTile; ++o) _mm512_mask_storeu_ps(out + o * out_hw, lanes, acc[o]);
+}
+
+using RowTileFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                           int64_t, const float*, float*, int64_t);
+
+template <int... N>
+constexpr std::array<RowTileFn, sizeof...(N)> row_tiles(std::integer_sequence<int, N...>) {
+  return {row_tile<N + 1>...};
+}
+// row_tile<n> for n = 1 .. 16, at index n - 1.
+const std::array<RowTileFn, kTile> kRowTiles = row_tiles(std::make_integer_sequence<int, kTile>{});
+
 }  // namespace
 
 PaddedSize padded_size(const ConvGeometry& g) {
   const int64_t oh = g.out_h(), ow = g.out_w();
-  return {std::max((oh - 1) * g.sh + g.kh + (ow == 8 ? g.sh : 0), g.h + 2 * g.ph),
-          std::max(g.w + 2 * g.pw, (ow - 1) * g.sw + g.kw)};
+  return {std::max((oh - 1) * g.sh + g.kh, g.h + 2 * g.ph), std::max(g.w + 2 * g.pw, (ow - 1) * g.sw + g.kw)};
 }
 
 void pad_image(const float* x, const ConvGeometry& g, const PaddedSize& p, float* xp) {
@@ -75,8 +114,8 @@ void pad_image(const float* x, const ConvGeometry& g, const PaddedSize& p, float
 }
 
 bool conv_direct_applies(const ConvGeometry& g, int64_t k, int64_t groups) {
-  return cpu_has_avx512() && groups == 1 && k % kTile == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.out_h() > 0 &&
-         tiles_fit(g.out_w()) && (g.out_w() != 8 || g.out_h() % 2 == 0);
+  return cpu_has_avx512() && groups == 1 && k % kTile == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
+         g.out_h() > 0 && g.out_w() > 0;
 }
 
 // y[b] = conv(x[b], w) for every image, w [k][c][kh][kw]; conv_direct_applies must hold.
@@ -101,9 +140,18 @@ void conv_direct_forward(const float* x, const float* w, const ConvGeometry& g, 
       for (int64_t ob = 0; ob < k / kTile; ++ob) {
         const float* wb = wp + ob * g.c * kk * kTile;
         float* yo = yb + ob * kTile * out_hw;
-        for (int64_t t0 = 0; t0 < out_hw; t0 += kTile) {
-          const int64_t oy = t0 / ow, ox0 = t0 % ow;
-          tile(xp, g.c, hpad, wpw, g.kh, g.kw, g.sh, oy, ox0, ow, wb, yo, out_hw);
+        if (two_row_tiles(oh, ow)) {
+          for (int64_t oy = 0; oy < oh; oy += 2) tile(xp, g.c, hpad, wpw, g.kh, g.kw, g.sh, oy, 0, ow, wb, yo, out_hw);
+          continue;
+        }
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          for (int64_t ox0 = 0; ox0 < ow; ox0 += kTile) {
+            const int64_t n = std::min(kTile, ow - ox0);
+            if (n == kTile)
+              tile(xp, g.c, hpad, wpw, g.kh, g.kw, g.sh, oy, ox0, ow, wb, yo, out_hw);
+            else
+              kRowTiles[static_cast<size_t>(n - 1)](xp, g.c, hpad, wpw, g.kh, g.kw, g.sh, oy, ox0, ow, wb, yo, out_hw);
+          }
         }
       }
     }

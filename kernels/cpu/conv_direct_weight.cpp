@@ -21,15 +21,17 @@ namespace {
 constexpr int64_t kTile = kDirectTile;
 constexpr int64_t kMaxAcc = 27;
 
-// dyt[t][16] = dy_block[o][t] for the 16 channels of one block, t < hw (hw a multiple of 16).
+// dyt[t][16] = dy_block[o][t] for the 16 channels of one block, t < hw (a last partial group
+// of pixels is loaded and stored with masks).
 __attribute__((target("avx512f"))) void transpose_block(const float* dy_block, int64_t hw, float* dyt) {
   for (int64_t t = 0; t < hw; t += kTile) {
+    const int64_t n = std::min(kTile, hw - t);
+    const __mmask16 m = static_cast<__mmask16>(n == kTile ? 0xFFFF : (1u << n) - 1);
     __m512 r[kTile];
 #pragma GCC unroll 16
-    for (int o = 0; o < kTile; ++o) r[o] = _mm512_loadu_ps(dy_block + o * hw + t);
+    for (int o = 0; o < kTile; ++o) r[o] = _mm512_maskz_loadu_ps(m, dy_block + o * hw + t);
     transpose16x16(r);
-#pragma GCC unroll 16
-    for (int q = 0; q < kTile; ++q) _mm512_store_ps(dyt + (t + q) * kTile, r[q]);
+    for (int64_t q = 0; q < n; ++q) _mm512_store_ps(dyt + (t + q) * kTile, r[q]);
   }
 }
 
@@ -87,7 +89,7 @@ void weight_tiles(const float* xp, int64_t plane, int64_t wpw, const ConvGeometr
 bool conv_direct_weight_applies(const ConvGeometry& g, int64_t k, int64_t groups) {
   const int64_t hw = g.out_h() * g.out_w();
   return cpu_has_avx512() && groups == 1 && k % kTile == 0 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && hw > 0 &&
-         hw % kTile == 0 && g.kh * g.kw <= kMaxAcc;
+         g.kh * g.kw <= kMaxAcc;
 }
 
 void conv_direct_backward_weight(const float* x, const float* dy, const ConvGeometry& g, int64_t k, float* dw) {
