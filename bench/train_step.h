@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,23 @@ inline void sync_device(Device d) {
   if (d.is_cuda()) cuda_synchronize();
 }
 
+// Runs `step` cfg.warmup times untimed (the first result into `first`), then cfg.steps
+// times timed (the last result into `last`), with a device sync around each timed call.
+inline Stats time_calls(const std::function<Tensor()>& step, const TrainBenchConfig& cfg, Tensor& first, Tensor& last) {
+  first = step();
+  for (int i = 1; i < cfg.warmup; ++i) step();
+  using clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  for (int i = 0; i < cfg.steps; ++i) {
+    sync_device(cfg.device);
+    const auto t0 = clock::now();
+    last = step();
+    sync_device(cfg.device);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  return summarize(std::move(ms));
+}
+
 // Builds the model (seeded), then times cfg.steps steps after cfg.warmup untimed ones.
 inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
   manual_seed(cfg.seed);
@@ -79,23 +97,12 @@ inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
   ts.forward = [&model](const Tensor& x) { return model->forward(x); };
   ts.optimizer = &opt;
   ts.parts = cfg.optimizer_step ? train::StepParts::all : train::StepParts::no_update;
-  auto step = [&] { return train::train_step(ts, b.x, b.y); };
   TrainBenchResult r;
   r.optimizer_step = cfg.optimizer_step;
-  r.first_loss = step().item();
-  for (int i = 1; i < cfg.warmup; ++i) step();
-  using clock = std::chrono::steady_clock;
-  std::vector<double> ms;
-  Tensor loss;
-  for (int i = 0; i < cfg.steps; ++i) {
-    sync_device(cfg.device);
-    const auto t0 = clock::now();
-    loss = step();
-    sync_device(cfg.device);
-    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
-  }
-  r.last_loss = loss.item();
-  r.time = summarize(std::move(ms));
+  Tensor first, last;
+  r.time = time_calls([&] { return train::train_step(ts, b.x, b.y); }, cfg, first, last);
+  r.first_loss = first.item();
+  r.last_loss = last.item();
   return r;
 }
 
@@ -109,23 +116,12 @@ inline TrainBenchResult time_eval_steps(const TrainBenchConfig& cfg) {
   model->eval();
   const RandomBatch b = random_batch(cfg.model, cfg.batch, model->num_classes(), cfg.device);
   NoGradGuard no_grad;
-  auto step = [&] { return model->forward(b.x); };
   TrainBenchResult r;
   r.optimizer_step = false;
-  r.first_loss = sum(step()).item();
-  for (int i = 1; i < cfg.warmup; ++i) step();
-  using clock = std::chrono::steady_clock;
-  std::vector<double> ms;
-  Tensor out;
-  for (int i = 0; i < cfg.steps; ++i) {
-    sync_device(cfg.device);
-    const auto t0 = clock::now();
-    out = step();
-    sync_device(cfg.device);
-    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
-  }
-  r.last_loss = sum(out).item();
-  r.time = summarize(std::move(ms));
+  Tensor first, last;
+  r.time = time_calls([&] { return model->forward(b.x); }, cfg, first, last);
+  r.first_loss = sum(first).item();
+  r.last_loss = sum(last).item();
   return r;
 }
 

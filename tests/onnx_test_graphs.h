@@ -1,11 +1,15 @@
 // Hand-built ONNX graphs for the importer's tests: attribute and node makers, a graph
-// builder with one input "x" and one output "y", and the message of a thrown error.
+// builder with one input "x" and one output "y", the message of a thrown error, and a
+// gradcheck of a model's forward.
 #pragma once
+#include <doctest/doctest.h>
+
 #include <exception>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "autograd/gradcheck.h"
 #include "io/onnx.h"
 #include "tensor/tensor.h"
 
@@ -18,6 +22,14 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+// gradcheck of f at a copy of x0 (a CPU float32 leaf); the report on failure.
+inline void check_gradients(const std::function<Tensor(const Tensor&)>& f, const Tensor& x0) {
+  Tensor x = x0.detach().clone();
+  x.requires_grad_();
+  const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x});
+  CHECK_MESSAGE(r.ok, r.report);
 }
 
 inline io::OnnxAttribute attr_ints(const std::string& name, std::vector<int64_t> v) {

@@ -7,6 +7,7 @@
 #include "nn/functional.h"
 #include "nn/models/model.h"
 #include "nn/state_io.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -14,19 +15,8 @@ using cyclone::test::check_close;
 namespace F = cyclone::nn::functional;
 
 namespace {
-const std::map<std::string, Tensor>& golden() {
-  static const std::map<std::string, Tensor> g = [] {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(CYCLONE_SOURCE_DIR "/tests/fixtures/nn/nn_golden.npz")) m[k] = v;
-    return m;
-  }();
-  return g;
-}
-Tensor G(const std::string& key) {
-  auto it = golden().find(key);
-  if (it == golden().end()) throw std::runtime_error("missing golden key " + key);
-  return it->second;
-}
+const std::string kGolden = CYCLONE_SOURCE_DIR "/tests/fixtures/nn/nn_golden.npz";
+Tensor G(const std::string& key) { return test::npz_fixture(kGolden, key); }
 Tensor P(const std::string& key) { return G(key).clone().requires_grad_(); }
 }  // namespace
 
@@ -120,7 +110,7 @@ TEST_CASE("cross-entropy (mean, sum, smoothing, ignore_index) and log_softmax eq
 TEST_CASE("ResNet-20: loss, logits, gradients and running stats equal PyTorch on a fixed batch") {
   auto model = nn::make_model("resnet20");
   nn::NamedTensors state;
-  for (auto& [k, v] : golden()) {
+  for (auto& [k, v] : test::npz_fixture_file(kGolden)) {
     if (k.rfind("resnet20.state.", 0) == 0) state.emplace_back(k.substr(15), v);
   }
   model->load_state_dict(state);  // strict; num_batches_tracked may be absent

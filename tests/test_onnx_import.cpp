@@ -13,6 +13,7 @@
 #include "nn/state_io.h"
 #include "onnx_test_graphs.h"
 #include "optim/sgd.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -22,16 +23,7 @@ using namespace cyclone::test;
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
 
-Tensor golden(const std::string& key) {
-  static const std::map<std::string, Tensor> g = [] {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(kDir + "onnx_import.npz")) m[k] = v;
-    return m;
-  }();
-  const auto it = g.find(key);
-  if (it == g.end()) throw std::runtime_error("missing golden key " + key);
-  return it->second;
-}
+Tensor golden(const std::string& key) { return npz_fixture(kDir + "onnx_import.npz", key); }
 
 std::set<std::string> names_of(const nn::NamedTensors& ts) {
   std::set<std::string> s;

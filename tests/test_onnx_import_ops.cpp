@@ -10,6 +10,7 @@
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "onnx_test_graphs.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -104,16 +105,7 @@ TEST_CASE("onnx Cast: to a float type passes gradients; to an integer type does 
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
 
-Tensor autopad_ref(const std::string& key) {
-  static const std::map<std::string, Tensor> refs = [] {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(kDir + "autopad.npz")) m[k] = v;
-    return m;
-  }();
-  const auto it = refs.find(key);
-  if (it == refs.end()) throw std::runtime_error("missing reference " + key);
-  return it->second;
-}
+Tensor autopad_ref(const std::string& key) { return npz_fixture(kDir + "autopad.npz", key); }
 
 // Forward and gradients of one gen_onnx_autopad.py case against PyTorch's.
 void check_autopad_case(const std::string& name) {

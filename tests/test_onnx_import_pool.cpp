@@ -9,6 +9,7 @@
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "onnx_test_graphs.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -17,16 +18,7 @@ using namespace cyclone::test;
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
 
-Tensor pool_ref(const std::string& key) {
-  static const std::map<std::string, Tensor> refs = [] {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(kDir + "pool.npz")) m[k] = v;
-    return m;
-  }();
-  const auto it = refs.find(key);
-  if (it == refs.end()) throw std::runtime_error("missing reference " + key);
-  return it->second;
-}
+Tensor pool_ref(const std::string& key) { return npz_fixture(kDir + "pool.npz", key); }
 
 std::shared_ptr<nn::OnnxModel> model_of(const std::string& name) {
   return nn::import_onnx_model(kDir + "pool_" + name + ".onnx");

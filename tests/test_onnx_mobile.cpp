@@ -6,6 +6,7 @@
 #include "autograd/functions.h"
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -14,16 +15,7 @@ using namespace cyclone::test;
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_mobile/";
 
-Tensor golden(const std::string& key) {
-  static const std::map<std::string, Tensor> refs = [] {
-    std::map<std::string, Tensor> m;
-    for (auto& [k, v] : nn::load_npz_tensors(kDir + "onnx_mobile.npz")) m[k] = v;
-    return m;
-  }();
-  const auto it = refs.find(key);
-  if (it == refs.end()) throw std::runtime_error("missing reference " + key);
-  return it->second;
-}
+Tensor golden(const std::string& key) { return npz_fixture(kDir + "onnx_mobile.npz", key); }
 
 Tensor param(nn::Module& m, const std::string& name) {
   for (const auto& [n, t] : m.named_parameters()) {

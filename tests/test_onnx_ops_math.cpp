@@ -59,12 +59,6 @@ Tensor test_input(const Shape& s, uint64_t seed) {
   return add(x, mul(near.to(DType::f32), 0.3));
 }
 
-void check_gradients(const std::function<Tensor(const Tensor&)>& f, const Tensor& x0) {
-  Tensor x = x0.detach().clone();
-  x.requires_grad_();
-  const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x});
-  CHECK_MESSAGE(r.ok, r.report);
-}
 
 }  // namespace
 

@@ -24,12 +24,6 @@ std::shared_ptr<nn::OnnxModel> norm_graph(const std::string& op, Shape dims, std
   return nn::import_onnx_model(b.m, op);
 }
 
-void check_gradients(const std::function<Tensor(const Tensor&)>& f, const Tensor& x0) {
-  Tensor x = x0.detach().clone();
-  x.requires_grad_();
-  const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& in) { return f(in[0]); }, {x});
-  CHECK_MESSAGE(r.ok, r.report);
-}
 
 }  // namespace
 

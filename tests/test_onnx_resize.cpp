@@ -9,6 +9,7 @@
 #include "nn/onnx/import.h"
 #include "nn/state_io.h"
 #include "onnx_test_graphs.h"
+#include "test_fixtures.h"
 #include "test_helpers.h"
 
 using namespace cyclone;
@@ -18,20 +19,9 @@ namespace F = cyclone::nn::functional;
 namespace {
 const std::string kDir = CYCLONE_SOURCE_DIR "/tests/fixtures/onnx_import/";
 
-const std::map<std::string, Tensor>& refs() {
-  static const std::map<std::string, Tensor> m = [] {
-    std::map<std::string, Tensor> r;
-    for (auto& [k, v] : nn::load_npz_tensors(kDir + "resize.npz")) r[k] = v;
-    return r;
-  }();
-  return m;
-}
+const std::map<std::string, Tensor>& refs() { return npz_fixture_file(kDir + "resize.npz"); }
 
-Tensor resize_ref(const std::string& key) {
-  const auto it = refs().find(key);
-  if (it == refs().end()) throw std::runtime_error("missing reference " + key);
-  return it->second;
-}
+Tensor resize_ref(const std::string& key) { return npz_fixture(kDir + "resize.npz", key); }
 
 // One gen_onnx_resize.py case: the forward, and where the reference has them, the gradients.
 void check_case(const std::string& name) {

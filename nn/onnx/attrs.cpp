@@ -5,24 +5,11 @@
 #include <functional>
 #include <stdexcept>
 
+#include "nn/onnx/attr_reading.h"
+
 namespace cyclone::nn::onnx {
 
 namespace {
-
-std::string list_str(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-[[noreturn]] void bad(const std::string& name, const std::string& value, const std::string& supported) {
-  throw std::invalid_argument("attribute '" + name + "' = " + value + " is not supported (" + supported + ")");
-}
-
-int64_t int_attr(const io::OnnxNode& n, const std::string& name, int64_t fallback) {
-  const io::OnnxAttribute* a = n.attribute(name);
-  return a ? a->as_int() : fallback;
-}
 
 // Conv takes 1-D and 2-D; the pools any number of spatial axes.
 constexpr size_t kConvAxes = 2, kAnyAxes = 0;
@@ -63,35 +50,11 @@ void check_axes_agree(const io::OnnxNode& n) {
   if (differ) throw std::invalid_argument("attributes " + listed + " give different numbers of spatial axes");
 }
 
-AutoPad auto_pad_attr(const io::OnnxNode& n) {
-  const io::OnnxAttribute* a = n.attribute("auto_pad");
-  const std::string s = a ? a->as_string() : "NOTSET";
-  if (s == "NOTSET") return AutoPad::notset;
-  if (s == "VALID") return AutoPad::valid;
-  if (s == "SAME_UPPER") return AutoPad::same_upper;
-  if (s == "SAME_LOWER") return AutoPad::same_lower;
-  bad("auto_pad", "'" + s + "'", "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
-}
-
-// The attribute readers of one node, run one by one so that each problem is reported.
-std::vector<std::string> problems_of(const std::vector<std::function<void()>>& readers) {
-  std::vector<std::string> out;
-  for (const auto& read : readers) {
-    try {
-      read();
-    } catch (const std::exception& e) {
-      out.push_back(e.what());
-    }
-  }
-  return out;
-}
+AutoPad auto_pad_attr(const io::OnnxNode& n) { return auto_pad_of(string_attr(n, "auto_pad", "NOTSET")); }
 
 }  // namespace
 
 namespace {
-// One reader per attribute, each storing into `a`: the ops run them all, and the import
-// check runs them one by one to report every problem of a node.
-using Readers = std::vector<std::function<void()>>;
 
 Readers conv_readers(const io::OnnxNode& n, WindowAttrs& a) {
   return {[&] { a.auto_pad = auto_pad_attr(n); },

@@ -2,32 +2,11 @@
 #include <functional>
 #include <stdexcept>
 
+#include "nn/onnx/attr_reading.h"
 #include "nn/onnx/attrs.h"
 
 namespace cyclone::nn::onnx {
 namespace {
-
-using Readers = std::vector<std::function<void()>>;
-
-std::string list_str(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-[[noreturn]] void bad(const std::string& name, const std::string& value, const std::string& supported) {
-  throw std::invalid_argument("attribute '" + name + "' = " + value + " is not supported (" + supported + ")");
-}
-
-std::string string_attr(const io::OnnxNode& n, const std::string& name, const std::string& fallback) {
-  const io::OnnxAttribute* a = n.attribute(name);
-  return a ? a->as_string() : fallback;
-}
-
-int64_t int_attr(const io::OnnxNode& n, const std::string& name, int64_t fallback) {
-  const io::OnnxAttribute* a = n.attribute(name);
-  return a ? a->as_int() : fallback;
-}
 
 // A list of 1 or 2 spatial values (2 or 4 with `twice`, for pads), each at least `min`; empty when absent.
 std::vector<int64_t> spatial_attr(const io::OnnxNode& n, const std::string& name, int64_t min, bool twice = false) {
@@ -41,26 +20,6 @@ std::vector<int64_t> spatial_attr(const io::OnnxNode& n, const std::string& name
     if (x < min) bad(name, list_str(v), "values >= " + std::to_string(min));
   }
   return v;
-}
-
-std::vector<std::string> problems_of(const Readers& readers) {
-  std::vector<std::string> out;
-  for (const auto& read : readers) {
-    try {
-      read();
-    } catch (const std::exception& e) {
-      out.push_back(e.what());
-    }
-  }
-  return out;
-}
-
-AutoPad auto_pad_of(const std::string& s) {
-  if (s == "NOTSET") return AutoPad::notset;
-  if (s == "VALID") return AutoPad::valid;
-  if (s == "SAME_UPPER") return AutoPad::same_upper;
-  if (s == "SAME_LOWER") return AutoPad::same_lower;
-  bad("auto_pad", "'" + s + "'", "NOTSET, VALID, SAME_UPPER or SAME_LOWER");
 }
 
 Readers conv_transpose_readers(const io::OnnxNode& n, ConvTransposeAttrs& a) {

@@ -4,6 +4,7 @@
 
 #include "autograd/functions.h"
 #include "nn/functional.h"
+#include "nn/onnx/attr_reading.h"
 #include "nn/onnx/attrs.h"
 #include "nn/onnx/ops.h"
 
@@ -11,12 +12,6 @@ namespace cyclone::nn::onnx {
 namespace F = functional;
 
 namespace {
-
-std::string list_str(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
 
 void require_rank(const Tensor& x, int64_t rank, const std::string& what) {
   if (x.dim() != rank) {
