@@ -1,7 +1,15 @@
-// The CPU thread pool behind parallel_for (see parallel.h).
+// The CPU thread pool behind parallel_for (see parallel.h). A training step hands the pool
+// hundreds of short jobs, so waking a sleeping thread (a futex round trip, tens of
+// microseconds) would cost as much as some jobs: a thread that has just finished spins for a
+// while (kSpin) on the job counter before it sleeps on the condition variable, and the
+// caller spins likewise for the workers to finish.
 #include "kernels/cpu/parallel.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -13,6 +21,19 @@ namespace cyclone::kernels::cpu {
 namespace {
 
 thread_local bool t_in_worker = false;
+
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+// Spins until done() or kSpin has passed; true when done() holds.
+template <class F>
+bool spin_until(F&& done) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    _mm_pause();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpin) return done();
+  }
+}
 
 class Pool {
  public:
@@ -26,7 +47,7 @@ class Pool {
     size_ = std::max(1, n);
     quit_ = false;
     // New workers wait for the next job, not the last one (generation_ is not reset).
-    const uint64_t seen = generation_;
+    const uint64_t seen = generation_.load();
     for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, seen] { loop(i, seen); });
   }
 
@@ -40,9 +61,9 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       task_ = chunk;
-      pending_ = t - 1;
+      pending_.store(t - 1);
       error_ = nullptr;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     t_in_worker = true;
@@ -53,8 +74,9 @@ class Pool {
       if (!error_) error_ = std::current_exception();
     }
     t_in_worker = false;
+    spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return pending_ == 0; });
+    done_cv_.wait(lock, [&] { return pending_.load() == 0; });
     task_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -64,9 +86,10 @@ class Pool {
     t_in_worker = true;
     for (;;) {
       std::function<void(int)> task;
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return quit_ || generation_ != seen; });
+        cv_.wait(lock, [&] { return quit_ || generation_.load() != seen; });
         if (quit_) return;
         seen = generation_;
         task = task_;
@@ -79,7 +102,7 @@ class Pool {
       }
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (--pending_ == 0) done_cv_.notify_one();
+        if (pending_.fetch_sub(1) == 1) done_cv_.notify_one();
       }
     }
   }
@@ -99,8 +122,8 @@ class Pool {
   std::mutex mu_, job_mu_;
   std::condition_variable cv_, done_cv_;
   std::function<void(int)> task_;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool quit_ = false;
   std::exception_ptr error_;
 };
