@@ -5,7 +5,7 @@
 //   internal: tensor/dispatch_optim.h  tensor/storage.h  nn/onnx/ops.h  nn/onnx/program.h
 //   internal: nn/onnx/value.h  io/byte_cursor.h  io/protobuf_wire.h  report/plot_scene.h
 //   internal: train/snapshots.h  schedules/keys.h  nn/onnx/attrs.h  nn/onnx/cast.h
-//   internal: data/image_scan.h
+//   internal: data/image_scan.h  nn/onnx/attr_reading.h
 #pragma once
 
 // tensor/ and autograd/: tensors, devices, random numbers, differentiable ops.

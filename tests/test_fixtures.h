@@ -10,14 +10,15 @@
 
 namespace cyclone::test {
 
-// Every array of the .npz at `path`, by name.
+// Every array of the .npz at `path`, by name. The cache is never destroyed: its tensors
+// would otherwise be freed at exit after the allocator they came from.
 inline const std::map<std::string, Tensor>& npz_fixture_file(const std::string& path) {
-  static std::map<std::string, std::map<std::string, Tensor>> files;
-  auto it = files.find(path);
-  if (it == files.end()) {
+  static auto* files = new std::map<std::string, std::map<std::string, Tensor>>;
+  auto it = files->find(path);
+  if (it == files->end()) {
     std::map<std::string, Tensor> arrays;
     for (auto& [k, v] : nn::load_npz_tensors(path)) arrays[k] = v;
-    it = files.emplace(path, std::move(arrays)).first;
+    it = files->emplace(path, std::move(arrays)).first;
   }
   return it->second;
 }
