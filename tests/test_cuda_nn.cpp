@@ -10,10 +10,14 @@
 
 #include "kernels/cuda_runtime.h"
 #include "kernels/nn_contract.h"
+#include "test_device_vec.h"
 #include "test_helpers.h"
 #include "test_nn_kernels_helpers.h"
 
 using cyclone::test::check_close;
+using cyclone::test::DeviceVec;
+using cyclone::test::garbage;
+using cyclone::test::garbage_indices;
 using cyclone::test::cuda_or_skip;
 using cyclone::test::random_floats;
 namespace K = cyclone::kernels;
@@ -22,36 +26,6 @@ namespace gpu = cyclone::kernels::cuda;
 
 #if CYCLONE_WITH_CUDA
 namespace {
-
-// A device copy of a host vector, freed on scope exit.
-template <class T>
-class DeviceVec {
- public:
-  explicit DeviceVec(const std::vector<T>& host) : n_(host.size()) {
-    ptr_ = static_cast<T*>(gpu::raw_malloc(std::max<size_t>(n_, 1) * sizeof(T)));
-    if (n_) gpu::copy_to_device(ptr_, host.data(), n_ * sizeof(T));
-  }
-  ~DeviceVec() { gpu::raw_free(ptr_); }
-  DeviceVec(const DeviceVec&) = delete;
-  DeviceVec& operator=(const DeviceVec&) = delete;
-  T* get() const { return ptr_; }
-  std::vector<T> host() const {
-    std::vector<T> h(n_);
-    if (n_) gpu::copy_to_host(h.data(), ptr_, n_ * sizeof(T));
-    return h;
-  }
-
- private:
-  size_t n_;
-  T* ptr_ = nullptr;
-};
-
-DeviceVec<float> garbage(size_t n) { return DeviceVec<float>(std::vector<float>(n, NAN)); }
-DeviceVec<int64_t> garbage_indices(size_t n) {
-  int64_t junk;
-  std::memset(&junk, 0xAB, sizeof(junk));
-  return DeviceVec<int64_t>(std::vector<int64_t>(n, junk));
-}
 
 K::ConvGeometry conv(int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                      int64_t dw) {

@@ -1,5 +1,5 @@
-// CUDA convolution (the conv2d_* functions of kernels/nn_contract.h): one
-// im2col over the whole batch and one GEMM batched over the groups, with
+// CUDA convolution version 1 (kernels/cuda/conv_versions.h): one im2col over
+// the whole batch and one GEMM batched over the groups, with
 //   cols   = im2col(x)                [C*kh*kw, P],  P = N*Ho*Wo
 //   out_g  = W_g @ cols_g             [K/g, P], then permuted to NCHW
 //   dW_g   = dout_g @ cols_g^T        (cols recomputed from x: the same values)
@@ -10,6 +10,7 @@
 // and the [K, P] output (or dout). The CPU backend does the same products one
 // image at a time (kernels/cpu/conv.cpp).
 #include "kernels/contract.h"
+#include "kernels/cuda/conv_versions.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -79,7 +80,7 @@ int64_t conv2d_workspace_size(const ConvShape& s) {
   return (z.rows + s.k) * z.p;
 }
 
-void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y, float* workspace) {
+void conv2d_forward_im2col(const float* x, const float* w, const ConvShape& s, float* y, float* workspace) {
   const Sizes z = sizes_of(s);
   if (z.p == 0 || s.k == 0) return;
   float* cols = workspace;
@@ -89,7 +90,7 @@ void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y
   swap_leading_dims(out_kp, s.k, s.g.n, z.oh, z.ow, y);
 }
 
-void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace) {
+void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace) {
   const Sizes z = sizes_of(s);
   const ConvGeometry& g = s.g;
   float* dout = workspace;               // [K, P]
@@ -103,7 +104,7 @@ void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, 
   }
 }
 
-void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace) {
+void conv2d_backward_weight_im2col(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace) {
   const Sizes z = sizes_of(s);
   const ConvGeometry& g = s.g;
   float* dout = workspace;              // [K, P]
