@@ -1,12 +1,43 @@
 // The contract's CUDA convolution (the conv2d_* functions of kernels/nn_contract.h):
-// each pass runs the newest version of kernels/cuda/conv_versions.h that applies.
+// each pass runs the version the autotuner (kernels/cuda/autotune.h) picks for its
+// shape among those of kernels/cuda/conv_versions.h, checked against v1 (im2col).
+#include <string>
+
+#include "kernels/cuda/autotune.h"
 #include "kernels/cuda/conv_versions.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
 
-void run_best(ConvPass pass, const float* a, const float* b, const ConvShape& s, float* out, float* workspace) {
-  conv2d_version(conv_version_applies(2, s) ? 2 : 1, pass, a, b, s, out, workspace);
+std::string shape_key(const ConvShape& s) {
+  const ConvGeometry& g = s.g;
+  std::string k;
+  for (int64_t v : {g.n, g.c, g.h, g.w, s.k, s.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw})
+    k += (k.empty() ? "" : "x") + std::to_string(v);
+  return k;
+}
+
+int64_t output_floats(ConvPass pass, const ConvShape& s) {
+  const ConvGeometry& g = s.g;
+  switch (pass) {
+    case ConvPass::forward: return g.n * s.k * g.out_h() * g.out_w();
+    case ConvPass::input_grad: return g.n * g.c * g.h * g.w;
+    case ConvPass::weight_grad: return s.k * (g.c / s.groups) * g.kh * g.kw;
+  }
+  return 0;
+}
+
+void run_tuned(ConvPass pass, const float* a, const float* b, const ConvShape& s, float* out, float* workspace) {
+  if (output_floats(pass, s) == 0) return;
+  TuneTrial t;
+  t.family = conv_pass_name(pass);
+  t.shape = shape_key(s);
+  t.out_floats = output_floats(pass, s);
+  t.reference = 1;
+  for (int v = kConvVersions; v >= 1; --v)
+    if (conv_version_applies(v, s)) t.candidates.push_back({v, 1e-3});
+  t.run = [&](int version, float* o) { conv2d_version(version, pass, a, b, s, o, workspace); };
+  conv2d_version(tuned_version(t), pass, a, b, s, out, workspace);
 }
 
 }  // namespace
@@ -42,15 +73,15 @@ void conv2d_version(int version, ConvPass pass, const float* a, const float* b, 
 }
 
 void conv2d_forward(const float* x, const float* w, const ConvShape& s, float* y, float* workspace) {
-  run_best(ConvPass::forward, x, w, s, y, workspace);
+  run_tuned(ConvPass::forward, x, w, s, y, workspace);
 }
 
 void conv2d_backward_input(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace) {
-  run_best(ConvPass::input_grad, dy, w, s, dx, workspace);
+  run_tuned(ConvPass::input_grad, dy, w, s, dx, workspace);
 }
 
 void conv2d_backward_weight(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace) {
-  run_best(ConvPass::weight_grad, x, dy, s, dw, workspace);
+  run_tuned(ConvPass::weight_grad, x, dy, s, dw, workspace);
 }
 
 }  // namespace cyclone::kernels::cuda
