@@ -105,11 +105,13 @@ TEST_CASE("conv2d forward, input and weight backward: CUDA (whole batch) = CPU (
   }
 }
 
-TEST_CASE("batch norm stats, apply and backward: CUDA = CPU" * doctest::test_suite("cuda")) {
+TEST_CASE("batch norm stats, apply and backward: CUDA (channels split over blocks) = CPU" * doctest::test_suite("cuda")) {
   if (!cuda_or_skip()) return;
   struct Shape { int64_t n, c, s; float offset; };
   for (const Shape& sh : {Shape{3, 5, 63, 0.f}, Shape{16, 3, 1000, 0.f}, Shape{37, 9, 1, 0.f},
-                          Shape{2, 4, 777, 1000.f}, Shape{1, 1, 70000, 0.f}}) {
+                          Shape{2, 4, 777, 1000.f}, Shape{1, 1, 70000, 0.f},
+                          // split over several blocks per channel: 16 (float4) and 10 (float, offset) blocks
+                          Shape{64, 2, 1024, 0.f}, Shape{128, 2, 333, 1000.f}}) {
     const int64_t n = sh.n, c = sh.c, s = sh.s, total = n * c * s;
     INFO("n=" << n << " c=" << c << " s=" << s << " offset " << sh.offset);
     auto x = random_floats(total, 51, -1.f, 3.f);
