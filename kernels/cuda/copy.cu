@@ -1,17 +1,20 @@
-// CUDA strided copy with dtype conversion, fill, and Philox random fills
+// CUDA strided copy with dtype conversion (dims collapsed, int32 indices where
+// they fit), fill, and Philox random fills
 // (the same generator as the CPU, so the same seed gives the same numbers).
 #include "kernels/contract.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/index_walk.cuh"
 #include "kernels/cuda/launch.h"
 #include "kernels/philox.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
 
-template <class S, class D>
-__global__ void copy_kernel(const S* src, Layout ls, D* dst, Layout ld, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
-    dst[ld.offset(i)] = static_cast<D>(src[ls.offset(i)]);
+// I: int32_t when the tensor allows it (kernels/cuda/index_walk.cuh), else int64_t.
+template <class S, class D, class I>
+__global__ void copy_kernel(const S* src, Layout ls, D* dst, Layout ld, I n) {
+  for (I i = I(blockIdx.x) * I(blockDim.x) + I(threadIdx.x); i < n; i += I(blockDim.x) * I(gridDim.x)) {
+    dst[offset_in(ld, i)] = static_cast<D>(src[offset_in(ls, i)]);
   }
 }
 
@@ -34,7 +37,15 @@ __global__ void normal_kernel(float* out, int64_t n, uint64_t seed, uint64_t off
 
 template <class S, class D>
 void launch_copy(const void* src, Layout ls, void* dst, Layout ld, int64_t n) {
-  launch<copy_kernel<S, D>>({blocks_for(n), 256, 0, stream()}, static_cast<const S*>(src), ls, static_cast<D*>(dst), ld, n);
+  Layout* layouts[] = {&ls, &ld};
+  collapse_dims(layouts, 2);
+  if (fits_int32(n)) {
+    launch<copy_kernel<S, D, int32_t>>({blocks_for(n), 256, 0, stream()}, static_cast<const S*>(src), ls,
+                                       static_cast<D*>(dst), ld, int32_t(n));
+  } else {
+    launch<copy_kernel<S, D, int64_t>>({blocks_for(n), 256, 0, stream()}, static_cast<const S*>(src), ls,
+                                       static_cast<D*>(dst), ld, n);
+  }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }
 
