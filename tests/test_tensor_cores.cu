@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <ios>
 #include <random>
 #include <vector>
 
