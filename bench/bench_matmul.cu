@@ -2,7 +2,9 @@
 // next to cuBLAS SGEMM in plain fp32 (TF32 off) in the same run, at 1024..8192
 // cubed: TFLOP/s and % of cuBLAS. Each version is first validated on fresh
 // random inputs against cuBLAS, and at 1024 against the CPU's gemm_blocked.
-// v1 (naive) is skipped above 2048. Exits 0 with a notice when no GPU is present.
+// v1 (naive) is skipped above 2048. v4 computes in TF32: it is timed against
+// cuBLAS with TF32 tensor ops (its own row) and validated to the TF32 tolerance.
+// Exits 0 with a notice when no GPU is present.
 //   build/bench/bench_matmul [sizes...]        e.g. bench_matmul 1024 4096
 #include <cublas_v2.h>
 
@@ -35,13 +37,14 @@ constexpr int64_t kNaiveMaxSize = 2048;   // v1 is too slow above this
     }                                                                                                     \
   } while (0)
 
-// cuBLAS on cyclone's stream, fp32 math (CUBLAS_DEFAULT_MATH: no TF32).
+// cuBLAS on cyclone's stream, in fp32 math (CUBLAS_DEFAULT_MATH: no TF32) or with
+// TF32 tensor ops (CUBLAS_TF32_TENSOR_OP_MATH).
 class Cublas {
  public:
-  explicit Cublas(cudaStream_t s) {
+  Cublas(cudaStream_t s, cublasMath_t mode) {
     BENCH_CUBLAS_CHECK(cublasCreate(&h_));
     BENCH_CUBLAS_CHECK(cublasSetStream(h_, s));
-    BENCH_CUBLAS_CHECK(cublasSetMathMode(h_, CUBLAS_DEFAULT_MATH));
+    BENCH_CUBLAS_CHECK(cublasSetMathMode(h_, mode));
   }
   ~Cublas() { cublasDestroy(h_); }
   Cublas(const Cublas&) = delete;
@@ -71,6 +74,7 @@ GemmArgs square_gemm(int64_t n, const float* a, const float* b, float* c) {
 struct Context {
   cudaStream_t stream;
   const Cublas& blas;
+  const Cublas& blas_tf32;
   bench::L2Flusher& flusher;
   bench::Report& report;
   uint64_t seed;
@@ -96,10 +100,11 @@ bool bench_size(Context& ctx, int64_t n) {
     kernels::cpu::gemm_blocked(square_gemm(n, ha.data(), hb.data(), ref_cpu.data()));
   }
   bool all_ok = true;
-  auto check_against = [&](const std::vector<float>& out, const std::vector<float>& ref, const char* name) {
+  auto check_against = [&](const std::vector<float>& out, const std::vector<float>& ref, const char* name,
+                           double tol = bench::kFp32Tolerance) {
     const bench::ErrorStats e = bench::compare(out, ref);
-    all_ok = all_ok && e.ok(bench::kFp32Tolerance);
-    return std::string(name) + " " + bench::describe(e);
+    all_ok = all_ok && e.ok(tol);
+    return std::string(name) + " " + bench::describe(e, tol);
   };
 
   bench::TimingOptions opt;
@@ -110,9 +115,20 @@ bool bench_size(Context& ctx, int64_t n) {
                                    ctx.flusher, opt);
   ctx.report.add(blas_row);
 
+  // cuBLAS with TF32 tensor ops: the peer of the TF32 version (v4).
+  c.poison(s);
+  ctx.blas_tf32.sgemm(n, n, n, a.data(), b.data(), c.data());
+  bench::Row tf32_row{"cuBLAS TF32", size, work, {}, 100.0,
+                      check_against(c.to_host(s), ref_blas, "vs cuBLAS", bench::kTf32Tolerance)};
+  tf32_row.time = bench::time_cuda([&] { ctx.blas_tf32.sgemm(n, n, n, a.data(), b.data(), c.data()); }, s,
+                                   ctx.flusher, opt);
+  ctx.report.add(tf32_row);
+
   const GemmArgs g = square_gemm(n, a.data(), b.data(), c.data());
   for (int v = 1; v <= kernels::cuda::kGemmVersions; ++v) {
-    const std::string name = "cyclone v" + std::to_string(v);
+    const bool tf32 = v == 4;  // gemm_versions.h: v4 runs on the TF32 tensor cores
+    const std::string name = "cyclone v" + std::to_string(v) + (tf32 ? " TF32" : "");
+    const double tol = tf32 ? bench::kTf32Tolerance : bench::kFp32Tolerance;
     if (v == 1 && n > kNaiveMaxSize) {
       std::printf("%-14s %-8s skipped (naive version; sizes above %lld only)\n", name.c_str(), size.c_str(),
                   static_cast<long long>(kNaiveMaxSize));
@@ -121,11 +137,11 @@ bool bench_size(Context& ctx, int64_t n) {
     c.poison(s);
     kernels::cuda::gemm_version(v, g);
     const std::vector<float> out = c.to_host(s);
-    std::string check = check_against(out, ref_blas, "vs cuBLAS");
-    if (!ref_cpu.empty()) check += "; " + check_against(out, ref_cpu, "vs CPU");
+    std::string check = check_against(out, ref_blas, "vs cuBLAS", tol);
+    if (!ref_cpu.empty()) check += "; " + check_against(out, ref_cpu, "vs CPU", tol);
     bench::Row row{name, size, work, {}, 0.0, check};
     row.time = bench::time_cuda([&] { kernels::cuda::gemm_version(v, g); }, s, ctx.flusher, opt);
-    row.ratio_pct = 100.0 * blas_row.time.median_ms / row.time.median_ms;
+    row.ratio_pct = 100.0 * (tf32 ? tf32_row : blas_row).time.median_ms / row.time.median_ms;  // % of its peer
     ctx.report.add(row);
   }
   return all_ok;
@@ -138,13 +154,14 @@ int run(const std::vector<int64_t>& sizes) {
   }
   const cudaStream_t s = kernels::cuda::stream();
   const uint64_t seed = bench::fresh_seed();
-  std::printf("seed %llu (CYCLONE_BENCH_SEED replays it); tolerance %.0e relative; cuBLAS math mode: "
-              "CUBLAS_DEFAULT_MATH (fp32, no TF32)\n",
-              static_cast<unsigned long long>(seed), bench::kFp32Tolerance);
+  std::printf("seed %llu (CYCLONE_BENCH_SEED replays it); tolerance %.0e relative (%.0e for TF32 rows); "
+              "cuBLAS math mode: CUBLAS_DEFAULT_MATH (fp32, no TF32), and CUBLAS_TF32_TENSOR_OP_MATH for "
+              "\"cuBLAS TF32\", the peer of \"cyclone v4 TF32\"\n",
+              static_cast<unsigned long long>(seed), bench::kFp32Tolerance, bench::kTf32Tolerance);
   bench::Report report("bench_matmul", bench::gpu_card(), "TFLOP/s", "% cuBLAS");
-  const Cublas blas(s);
+  const Cublas blas(s, CUBLAS_DEFAULT_MATH), blas_tf32(s, CUBLAS_TF32_TENSOR_OP_MATH);
   bench::L2Flusher flusher;
-  Context ctx{s, blas, flusher, report, seed};
+  Context ctx{s, blas, blas_tf32, flusher, report, seed};
   report.print_header();
   bool all_ok = true;
   for (int64_t n : sizes) all_ok = bench_size(ctx, n) && all_ok;

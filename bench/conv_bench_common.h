@@ -29,8 +29,6 @@ inline const char* pass_name(ConvPass p) {
 
 namespace cyclone::bench {
 
-// TF32 rounds operands to 10 mantissa bits: about 3e-4 relative, so TF32 rows get this tolerance.
-constexpr double kTf32Tolerance = 5e-3;
 // cuDNN's fp32 algorithms include Winograd and FFT transforms, which round more than a
 // direct sum (up to about 1e-4 relative): comparisons with cuDNN's FMA output use this.
 constexpr double kCudnnFp32Tolerance = 1e-3;

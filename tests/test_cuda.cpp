@@ -1,6 +1,7 @@
 // CUDA = CPU for every kernel of the backend contract. Outputs are pre-filled
 // with NaN (or 0xAB for integers) so an element the kernel fails to write
 // cannot pass. Skipped, with a notice, where no GPU is present.
+#include <cmath>
 #include <cstring>
 
 #include "kernels/contract.h"
@@ -30,6 +31,34 @@ Tensor garbage(const Shape& s, DType t = DType::f32) {
 Tensor cpu_rand(const Shape& s, uint64_t seed, float lo = -2.f, float hi = 2.f) {
   manual_seed(seed);
   return (rand(s) * (hi - lo) + lo).detach();
+}
+// |alpha| sum_p |a_ip| |b_pj| for every element of C: what a TF32 GEMM's error scales with.
+std::vector<float> abs_product(const K::GemmArgs& g) {
+  auto abs_copy = [](const float* p, int64_t count) {
+    std::vector<float> v(p, p + count);
+    for (float& x : v) x = std::fabs(x);
+    return v;
+  };
+  const std::vector<float> a = abs_copy(g.a, g.trans_a ? g.k * g.lda : g.m * g.lda);
+  const std::vector<float> b = abs_copy(g.b, g.trans_b ? g.n * g.ldb : g.k * g.ldb);
+  std::vector<float> out(size_t(g.batch * g.stride_c), 0.f);
+  K::GemmArgs d = g;
+  d.a = a.data(); d.b = b.data(); d.c = out.data(); d.alpha = std::fabs(g.alpha); d.beta = 0.f;
+  K::cpu::gemm_reference(d);
+  return out;
+}
+
+// A TF32 GEMM (gemm_v4) against fp32: each operand is rounded to tf32 (relative error
+// <= 2^-11), so each product is off by up to ~2^-10 of |a||b|; plus fp32 rounding.
+void check_tf32_close(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& bound) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double tol = std::ldexp(1.0, -10) * 1.01 * bound[i] + 1e-5 * std::fabs(want[i]) + 1e-6;
+    if (!(std::fabs(got[i] - want[i]) <= tol)) {
+      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << want[i] << " (TF32 bound " << tol << ")");
+      return;
+    }
+  }
 }
 }  // namespace
 
@@ -119,6 +148,7 @@ TEST_CASE("every CUDA GEMM version equals the CPU reference" * doctest::test_sui
       Tensor want = c0.clone();
       g.c = want.data<float>();
       K::cpu::gemm_reference(g);
+      const std::vector<float> bound = abs_product(g);
       Tensor ag = a.cuda(), bg = b.cuda();
       for (int v = 1; v <= K::cuda::kGemmVersions; ++v) {
         Tensor got = c0.cuda();
@@ -126,7 +156,11 @@ TEST_CASE("every CUDA GEMM version equals the CPU reference" * doctest::test_sui
         d.a = ag.data<float>(); d.b = bg.data<float>(); d.c = got.data<float>();
         K::cuda::gemm_version(v, d);
         INFO("v" << v << " m=" << m << " n=" << n << " k=" << k << " ta=" << ta << " tb=" << tb);
-        check_close(got, want, 1e-3, 1e-4);
+        if (v == 4) {
+          check_tf32_close(got.to_vector<float>(), want.to_vector<float>(), bound);
+        } else {
+          check_close(got, want, 1e-3, 1e-4);
+        }
       }
     }
   }

@@ -158,6 +158,7 @@ void launch_version(int version, const GemmArgs& g) {
 
 void gemm_version(int version, const GemmArgs& g) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
+  if (version == 4) return gemm_tf32(g);  // TF32 tensor cores, in gemm_tf32.cu
   if (g.trans_a) {
     g.trans_b ? launch_version<true, true>(version, g) : launch_version<true, false>(version, g);
   } else {

@@ -7,7 +7,8 @@
 //     readers, with the barrier interval and the warp's __syncwarp count. Two
 //     threads touching a word in one interval, one of them writing, with no
 //     barrier between them, is a race (as compute-sanitizer's racecheck); a
-//     read of a word this block never wrote reads garbage;
+//     read of a word this block never wrote reads garbage; a word awaiting a
+//     cp.async (async_copy.cpp) may not be touched until its wait_group;
 //   - the running thread's own stack, kernel parameters, static data: fine;
 //   - device memory: it must lie in a live allocation's usable bytes;
 //   - anything else is host memory, which a kernel cannot reach.
@@ -44,6 +45,7 @@ struct Word {
   uint32_t writer = 0, reader = 0;             // thread (linear index); reader may be kMany
   uint32_t writer_syncs = 0, reader_syncs = 0;  // their warp's __syncwarp count at the time
   int32_t reader_warp = -1;                     // the readers' warp, or -1 if they span warps
+  uint64_t async_block = 0;  // a cp.async into it is pending in the block that starts at this interval
 };
 constexpr uint32_t kMany = 0xffffffffu;
 
@@ -113,6 +115,11 @@ __attribute__((no_sanitize("address", "undefined"))) void shared_access(std::vec
   };
   for (size_t w = offset / 4; w <= (offset + size - 1) / 4 && w < shadow.size(); ++w) {
     Word& e = shadow[w];
+    if (e.async_block == g_run.block_first_interval) {
+      fault(cudaErrorLaunchFailure, std::string("this thread ") + verb(write) + " " + describe_shared(a) +
+                                        ", shared memory that a cp.async has not yet delivered (no "
+                                        "cp.async.wait_group has retired its group)");
+    }
     const bool written_here = e.write_interval == now;
     if (write) {
       if (written_here && !ordered(e.writer, e.writer_syncs)) race(a, true, "wrote", e.writer);
@@ -244,6 +251,25 @@ void begin_block_checks() {
 }
 
 void on_atomic(const void* p, unsigned bytes) { check(p, bytes, true, true); }
+
+bool in_shared_memory(const void* p) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  const auto section = reinterpret_cast<uintptr_t>(__start_cyclone_shared);
+  return a - section < uintptr_t(__stop_cyclone_shared - __start_cyclone_shared) ||
+         a - reinterpret_cast<uintptr_t>(g_run.dynamic_shared) < g_run.dynamic_shared_bytes;
+}
+
+void on_async_copy(const void* p, unsigned bytes, bool issued) {
+  if (!access_checks_enabled()) return;
+  const auto a = reinterpret_cast<uintptr_t>(p), section = reinterpret_cast<uintptr_t>(__start_cyclone_shared);
+  const bool in_section = a - section < uintptr_t(__stop_cyclone_shared - __start_cyclone_shared);
+  std::vector<Word>& shadow = in_section ? g_section_shadow : g_dynamic_shadow;
+  const size_t offset = in_section ? a - section : a - reinterpret_cast<uintptr_t>(g_run.dynamic_shared);
+  if (issued) shared_access(shadow, offset, bytes, true, a);  // the copy may land at once: a write now
+  for (size_t w = offset / 4; w <= (offset + bytes - 1) / 4 && w < shadow.size(); ++w) {
+    shadow[w].async_block = issued ? g_run.block_first_interval : 0;
+  }
+}
 
 std::string describe_shared(uintptr_t a) {
   const auto dyn = reinterpret_cast<uintptr_t>(g_run.dynamic_shared);

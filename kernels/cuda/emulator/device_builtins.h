@@ -220,6 +220,22 @@ int atomicOr(int* p, int v);
 int atomicXor(int* p, int v);
 unsigned atomicInc(unsigned* p, unsigned limit);
 
+// ---- the emulated PTX of kernels/cuda/ptx.h (scheduler.cpp, async_copy.cpp) ----
+namespace cyclone::emu {
+// The warp collective behind mma.sync and ldmatrix (.aligned: every lane of `mask` at the
+// same call site): each lane gives `words` 32-bit words and, once all have arrived, receives
+// every lane's, lane l's at all[l * words]. `name` is the instruction, for errors. Returns
+// the calling lane.
+unsigned warp_exchange(const char* name, unsigned mask, const uint32_t* mine, unsigned words, uint32_t* all,
+                       const char* file, int line);
+// cp.async for the calling thread: a 16-byte copy of `words` into shared `dst` (which holds
+// a signalling-NaN pattern until the copy lands); commit closes the open group; wait lands
+// the copies of every committed group but the newest `pending`, each through `deliver`.
+void async_copy_issue(void* dst, const uint32_t* words);
+void async_copy_commit();
+void async_copy_wait(int pending, void (*deliver)(uint32_t* dst, const uint32_t* words));
+}  // namespace cyclone::emu
+
 // Dynamic shared memory (the launch's shared-memory bytes): CYCLONE_DYNAMIC_SHARED in
 // kernels/cuda/launch.h declares it the same way in both builds.
 namespace cyclone::emu {

@@ -104,7 +104,7 @@ std::string site(const char* file, int line) {
   return (slash == std::string::npos ? f : f.substr(slash + 1)) + ":" + std::to_string(line);
 }
 
-const char* op_name(WarpOp op, Shuffle s) {
+const char* op_name(WarpOp op, Shuffle s, const char* exchange) {
   switch (op) {
     case WarpOp::Shuffle:
       return s == Shuffle::Index ? "__shfl_sync" : s == Shuffle::Xor ? "__shfl_xor_sync"
@@ -113,6 +113,7 @@ const char* op_name(WarpOp op, Shuffle s) {
     case WarpOp::Any: return "__any_sync";
     case WarpOp::All: return "__all_sync";
     case WarpOp::SyncWarp: return "__syncwarp";
+    case WarpOp::Exchange: return exchange;
     case WarpOp::None: break;
   }
   return "a warp collective";
@@ -151,7 +152,7 @@ void resolve_wait(BlockRun& b) {
                    why_absent(b, w * 32 + l);
       }
     }
-    fail_block(b, std::string(op_name(ws.op, ws.shuffle)) + " at " + site(ws.file, ws.line) + " in warp " +
+    fail_block(b, std::string(op_name(ws.op, ws.shuffle, ws.exchange)) + " at " + site(ws.file, ws.line) + " in warp " +
                       std::to_string(w) + " with mask " + hex(ws.mask) + " is never reached by every lane it names (" +
                       missing + ")");
     return;
@@ -274,12 +275,29 @@ void complete_collective(WarpSlot& w, unsigned warp) {
     ++w.syncs;
     return;
   }
+  if (w.op == WarpOp::Exchange) {
+    auto lane_of = [&](unsigned l) { return reinterpret_cast<const ExchangeLane*>(w.values[l]); };
+    const unsigned words = lane_of(__builtin_ctz(w.mask))->words;
+    for (unsigned l = 0; l < 32; ++l) {
+      if ((w.mask >> l & 1u) && lane_of(l)->words != words) {
+        fault(cudaErrorLaunchFailure, std::string(w.exchange) + " at " + site(w.file, w.line) + ": lanes of warp " +
+                                          std::to_string(warp) + " give different operand counts");
+      }
+    }
+    for (unsigned dst = 0; dst < 32; ++dst) {
+      if (!(w.mask >> dst & 1u)) continue;
+      for (unsigned src = 0; src < 32; ++src) {
+        if (w.mask >> src & 1u) std::memcpy(lane_of(dst)->all + src * words, lane_of(src)->mine, words * 4);
+      }
+    }
+    return;
+  }
   if (w.op == WarpOp::Shuffle) {
     for (unsigned l = 0; l < 32; ++l) {
       if (!(w.mask >> l & 1u)) continue;
       const unsigned src = shuffle_source(w.shuffle, l, w.args[l], w.width);
       if (!(w.mask >> src & 1u)) {
-        fault(cudaErrorLaunchFailure, std::string(op_name(w.op, w.shuffle)) + " at " + site(w.file, w.line) +
+        fault(cudaErrorLaunchFailure, std::string(op_name(w.op, w.shuffle, w.exchange)) + " at " + site(w.file, w.line) +
                                           ": lane " + std::to_string(l) + " of warp " + std::to_string(warp) +
                                           " reads lane " + std::to_string(src) + ", which is not in the mask " +
                                           hex(w.mask));
@@ -297,14 +315,14 @@ void complete_collective(WarpSlot& w, unsigned warp) {
 }
 
 uint64_t collective(WarpOp op, Shuffle kind, unsigned mask, uint64_t value, int arg, int width, const char* file,
-                    int line) {
-  require_kernel(op_name(op, kind));
+                    int line, const char* exchange = "") {
+  require_kernel(op_name(op, kind, exchange));
   ++counters().warp_collectives;
   BlockRun& b = *g_run.block;
   ThreadSlot& me = *g_run.thread;
   const unsigned lane = me.linear % 32, warp = me.linear / 32, bit = 1u << lane;
   WarpSlot& w = b.warps[warp];
-  auto here = [&] { return std::string(op_name(op, kind)) + " at " + site(file, line); };
+  auto here = [&] { return std::string(op_name(op, kind, exchange)) + " at " + site(file, line); };
   if (!(mask & bit)) fault(cudaErrorLaunchFailure, here() + ": the calling lane " + std::to_string(lane) +
                                                        " is not in its mask " + hex(mask));
   if (mask & ~w.lanes) {
@@ -315,11 +333,14 @@ uint64_t collective(WarpOp op, Shuffle kind, unsigned mask, uint64_t value, int 
   if (op == WarpOp::Shuffle && (width < 1 || width > 32 || (width & (width - 1)))) {
     fault(cudaErrorLaunchFailure, here() + ": width " + std::to_string(width) + " is not a power of two up to 32");
   }
+  // An Exchange is .aligned: every lane must be at the same call site.
+  const bool other_site = op == WarpOp::Exchange && (w.line != line || std::strcmp(w.file, file) != 0);
   if (!w.arrived) {
-    w.op = op; w.shuffle = kind; w.mask = mask; w.width = width; w.file = file; w.line = line;
-  } else if (w.op != op || w.mask != mask || (op == WarpOp::Shuffle && (w.shuffle != kind || w.width != width))) {
+    w.op = op; w.shuffle = kind; w.mask = mask; w.width = width; w.file = file; w.line = line; w.exchange = exchange;
+  } else if (w.op != op || w.mask != mask || other_site ||
+             (op == WarpOp::Shuffle && (w.shuffle != kind || w.width != width))) {
     fault(cudaErrorLaunchFailure, here() + " with mask " + hex(mask) + ": lanes " + hex(w.arrived) + " of warp " +
-                                      std::to_string(warp) + " wait in " + op_name(w.op, w.shuffle) + " at " +
+                                      std::to_string(warp) + " wait in " + op_name(w.op, w.shuffle, w.exchange) + " at " +
                                       site(w.file, w.line) + " with mask " + hex(w.mask));
   }
   w.values[lane] = value;
@@ -477,4 +498,11 @@ uint64_t warp_shuffle(Shuffle kind, unsigned mask, uint64_t bits, int arg, int w
   return detail::collective(WarpOp::Shuffle, kind, mask, bits, arg, width, file, line);
 }
 void* dynamic_shared_memory() { return detail::g_run.dynamic_shared; }
+unsigned warp_exchange(const char* name, unsigned mask, const uint32_t* mine, unsigned words, uint32_t* all,
+                       const char* file, int line) {
+  detail::ExchangeLane me{mine, all, words};
+  detail::collective(WarpOp::Exchange, Shuffle::Index, mask, reinterpret_cast<uintptr_t>(&me), 0, 32, file, line,
+                     name);
+  return detail::g_run.thread->linear % 32;
+}
 }  // namespace cyclone::emu

@@ -24,7 +24,14 @@ struct ThreadSlot {
   int predicate = 0;  // __syncthreads_count/and/or
 };
 
-enum class WarpOp : uint8_t { None, Shuffle, Ballot, Any, All, SyncWarp };
+enum class WarpOp : uint8_t { None, Shuffle, Ballot, Any, All, SyncWarp, Exchange };
+
+// What a lane gives to, and receives from, a WarpOp::Exchange (on its own stack).
+struct ExchangeLane {
+  const uint32_t* mine;
+  uint32_t* all;
+  unsigned words;
+};
 
 struct WarpSlot {
   unsigned lanes = 0;     // the lanes that exist (a block's last warp may be partial)
@@ -35,6 +42,7 @@ struct WarpSlot {
   int width = 32;
   const char* file = "";
   int line = 0;
+  const char* exchange = "";  // the instruction behind a WarpOp::Exchange
   uint32_t syncs = 0;     // completed __syncwarp calls: orders this warp's shared accesses
   uint64_t values[32] = {}, results[32] = {};
   int args[32] = {};
@@ -95,5 +103,9 @@ void set_sticky_error(cudaError_t code, const std::string& message);
 void begin_block_checks();       // a new block: its shared memory holds garbage
 void on_atomic(const void* p, unsigned bytes);
 std::string describe_shared(uintptr_t address);
+bool in_shared_memory(const void* p);
+// A cp.async into [p, p + bytes) of shared memory is issued (it counts as this thread's write,
+// and until it lands any access to those words is an error), or has landed.
+void on_async_copy(const void* p, unsigned bytes, bool issued);
 
 }  // namespace cyclone::emu::detail
