@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels/contract.h"
+#include "test_tf32.h"
 #include "kernels/cpu/gemm.h"
 #include "tensor/dispatch.h"
 #include "test_helpers.h"
@@ -14,6 +15,7 @@
 
 using namespace cyclone;
 using cyclone::test::check_close;
+using cyclone::test::check_tf32_close;
 using cyclone::test::cuda_or_skip;
 namespace K = cyclone::kernels;
 
@@ -48,18 +50,6 @@ std::vector<float> abs_product(const K::GemmArgs& g) {
   return out;
 }
 
-// A TF32 GEMM (gemm_v4) against fp32: each operand is rounded to tf32 (relative error
-// <= 2^-11), so each product is off by up to ~2^-10 of |a||b|; plus fp32 rounding.
-void check_tf32_close(const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& bound) {
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double tol = std::ldexp(1.0, -10) * 1.01 * bound[i] + 1e-5 * std::fabs(want[i]) + 1e-6;
-    if (!(std::fabs(got[i] - want[i]) <= tol)) {
-      FAIL_CHECK("element " << i << ": got " << got[i] << ", want " << want[i] << " (TF32 bound " << tol << ")");
-      return;
-    }
-  }
-}
 }  // namespace
 
 TEST_CASE("unary kernels: CUDA = CPU, contiguous and strided" * doctest::test_suite("cuda")) {

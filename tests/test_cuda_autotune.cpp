@@ -10,6 +10,7 @@
 #include "kernels/contract.h"
 #include "kernels/cuda/autotune.h"
 #include "kernels/cuda/conv_versions.h"
+#include "kernels/cuda/math_mode.h"
 #include "kernels/nn_contract.h"
 #include "test_device_vec.h"
 #include "test_helpers.h"
@@ -26,11 +27,13 @@ using cyclone::test::garbage;
 // Restores the tuner's policy and forgets its choices, whatever a test did.
 struct TunerScope {
   gpu::TunePolicy policy = gpu::tune_policy();
+  bool tf32_conv = gpu::allow_tf32_conv();
   std::vector<std::string> families;
   TunerScope() { gpu::clear_tune_cache(); }
   ~TunerScope() {
     for (const std::string& f : families) gpu::force_version(f, 0);
     gpu::set_tune_policy(policy);
+    gpu::set_allow_tf32_conv(tf32_conv);
     gpu::clear_tune_cache();
   }
 };
@@ -143,6 +146,7 @@ TEST_CASE("autotuner: the contract's conv passes and GEMM run exactly the forced
   if (!cyclone::test::cuda_or_skip()) return;
   TunerScope scope;
   scope.families = {"conv_forward", "conv_input_grad", "conv_weight_grad", "gemm"};
+  gpu::set_allow_tf32_conv(true);  // so that v3 (TF32) is offered too
   const K::ConvShape s = small_conv();
   const K::ConvGeometry& g = s.g;
   const size_t nx = g.n * g.c * g.h * g.w, nw = s.k * g.c * 9, ny = g.n * s.k * g.out_h() * g.out_w();
@@ -150,6 +154,7 @@ TEST_CASE("autotuner: the contract's conv passes and GEMM run exactly the forced
   DeviceVec<float> dy(cyclone::test::random_floats(ny, 83));
   auto ws = garbage(static_cast<size_t>(gpu::conv2d_workspace_size(s)));
   for (int v = 1; v <= gpu::kConvVersions; ++v) {
+    if (!gpu::conv_version_applies(v, s)) continue;  // v3 before sm_80
     INFO("version " << v);
     for (const char* f : {"conv_forward", "conv_input_grad", "conv_weight_grad"}) gpu::force_version(f, v);
     auto y = garbage(ny), dx = garbage(nx), dw = garbage(nw);
@@ -187,5 +192,41 @@ TEST_CASE("autotuner: the contract's conv passes and GEMM run exactly the forced
     for (int j = 0; j < 9; ++j)
       for (int p = 0; p < 5; ++p) want[size_t(i * 9 + j)] += a[size_t(i * 5 + p)] * b[size_t(p * 9 + j)];
   cyclone::test::check_close(tuned.host(), want, 1e-5, 1e-5);
+}
+#endif
+
+#if CYCLONE_WITH_CUDA
+TEST_CASE("autotuner: TF32 versions are candidates only where allowed" * doctest::test_suite("cuda")) {
+  if (!cyclone::test::cuda_or_skip()) return;
+  TunerScope scope;
+  const bool tf32_matmul = gpu::allow_tf32_matmul();
+  gpu::set_tune_policy(gpu::TunePolicy::off);  // the most preferred candidate, unchecked
+  const auto a = cyclone::test::random_floats(6 * 4, 91), b = cyclone::test::random_floats(4 * 5, 92);
+  DeviceVec<float> ad(a), bd(b), c = garbage(6 * 5);
+  K::GemmArgs args;
+  args.m = 6; args.n = 5; args.k = 4;
+  args.a = ad.get(); args.lda = 4;
+  args.b = bd.get(); args.ldb = 5;
+  args.c = c.get(); args.ldc = 5;
+  gpu::set_allow_tf32_matmul(false);
+  gpu::gemm(args);
+  CHECK(gpu::cached_version("gemm", "1x6x5x4nn") == 3);
+  gpu::clear_tune_cache();
+  gpu::set_allow_tf32_matmul(true);
+  gpu::gemm(args);
+  CHECK(gpu::cached_version("gemm", "1x6x5x4nn") == (gpu::tf32_tensor_cores() ? 4 : 3));
+  gpu::set_allow_tf32_matmul(tf32_matmul);
+
+  // A conv under `check`: TF32 allowed, so v3 is run and checked, but fp32 v2 is preferred.
+  gpu::set_tune_policy(gpu::TunePolicy::check);
+  gpu::set_allow_tf32_conv(true);
+  const K::ConvShape s = small_conv();
+  const size_t nx = 2 * 5 * 9 * 7, nw = 6 * 5 * 9, ny = 2 * 6 * 9 * 7;
+  DeviceVec<float> x(cyclone::test::random_floats(nx, 93)), w(cyclone::test::random_floats(nw, 94));
+  auto y = garbage(ny), ws = garbage(static_cast<size_t>(gpu::conv2d_workspace_size(s)));
+  gpu::clear_tune_cache();
+  gpu::conv2d_forward(x.get(), w.get(), s, y.get(), ws.get());
+  CHECK(gpu::cached_version("conv_forward", "2x5x9x7x6x1x3x3x1x1x1x1x1x1") == 2);
+  CHECK(gpu::tune_stats().dropped == 0);
 }
 #endif

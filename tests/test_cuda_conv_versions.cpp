@@ -1,7 +1,8 @@
 // Every CUDA convolution version (kernels/cuda/conv_versions.h) = the CPU
-// reference, pass by pass, at ResNet-like shapes (16, 32 and 64 channels,
+// reference, pass by pass (the TF32 version within its error bound), at ResNet-like shapes (16, 32 and 64 channels,
 // stride 2, 1x1 shortcuts), odd sizes, groups, dilation, more output channels
 // than one tile holds, and a weight gradient split along k.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "kernels/nn_contract.h"
 #include "test_device_vec.h"
 #include "test_helpers.h"
+#include "test_tf32.h"
 #include "test_nn_kernels_helpers.h"
 
 #if CYCLONE_WITH_CUDA
@@ -20,6 +22,11 @@ namespace gpu = cyclone::kernels::cuda;
 using cyclone::test::check_close;
 using cyclone::test::DeviceVec;
 using cyclone::test::garbage;
+
+std::vector<float> absolute(std::vector<float> v) {
+  for (float& x : v) x = std::fabs(x);
+  return v;
+}
 
 struct Case {
   int64_t n, c, h, w, k, groups, kernel, stride, pad, dilation;
@@ -63,6 +70,12 @@ TEST_CASE("every CUDA conv version = CPU, forward, input gradient and weight gra
     cpu::conv2d_forward(x.data(), w.data(), s, want_y.data(), cpu_ws.data());
     cpu::conv2d_backward_input(dy.data(), w.data(), s, want_dx.data(), cpu_ws.data());
     cpu::conv2d_backward_weight(x.data(), dy.data(), s, want_dw.data(), cpu_ws.data());
+    // sum |x||w| per output: what the TF32 version's error scales with.
+    const auto ax = absolute(x), aw = absolute(w), ady = absolute(dy);
+    std::vector<float> bound_y(ny), bound_dx(nx), bound_dw(nw);
+    cpu::conv2d_forward(ax.data(), aw.data(), s, bound_y.data(), cpu_ws.data());
+    cpu::conv2d_backward_input(ady.data(), aw.data(), s, bound_dx.data(), cpu_ws.data());
+    cpu::conv2d_backward_weight(ax.data(), ady.data(), s, bound_dw.data(), cpu_ws.data());
     DeviceVec<float> xd(x), wd(w), dyd(dy);
     for (int v = 1; v <= gpu::kConvVersions; ++v) {
       INFO("version " << v << ", n " << t.n << " c " << t.c << " " << t.h << "x" << t.w << " k " << t.k << " groups "
@@ -74,9 +87,15 @@ TEST_CASE("every CUDA conv version = CPU, forward, input gradient and weight gra
       gpu::conv2d_version(v, gpu::ConvPass::forward, xd.get(), wd.get(), s, y.get(), ws.get());
       gpu::conv2d_version(v, gpu::ConvPass::input_grad, dyd.get(), wd.get(), s, dx.get(), ws.get());
       gpu::conv2d_version(v, gpu::ConvPass::weight_grad, xd.get(), dyd.get(), s, dw.get(), ws.get());
-      check_close(y.host(), want_y, 1e-4, 1e-4);
-      check_close(dx.host(), want_dx, 1e-4, 1e-4);
-      check_close(dw.host(), want_dw, 1e-4, 1e-4);
+      if (v == gpu::kConvTf32Version) {
+        cyclone::test::check_tf32_close(y.host(), want_y, bound_y);
+        cyclone::test::check_tf32_close(dx.host(), want_dx, bound_dx);
+        cyclone::test::check_tf32_close(dw.host(), want_dw, bound_dw);
+      } else {
+        check_close(y.host(), want_y, 1e-4, 1e-4);
+        check_close(dx.host(), want_dx, 1e-4, 1e-4);
+        check_close(dw.host(), want_dw, 1e-4, 1e-4);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
-// CUDA convolution version 1 (kernels/cuda/conv_versions.h): one im2col over
-// the whole batch and one GEMM batched over the groups, with
+// CUDA convolution versions 1 and 3 (kernels/cuda/conv_versions.h): one im2col
+// over the whole batch and one GEMM batched over the groups (the contract's fp32
+// GEMM for v1, the TF32 GEMM v4 for v3), with
 //   cols   = im2col(x)                [C*kh*kw, P],  P = N*Ho*Wo
 //   out_g  = W_g @ cols_g             [K/g, P], then permuted to NCHW
 //   dW_g   = dout_g @ cols_g^T        (cols recomputed from x: the same values)
@@ -11,6 +12,7 @@
 // image at a time (kernels/cpu/conv.cpp).
 #include "kernels/contract.h"
 #include "kernels/cuda/conv_versions.h"
+#include "kernels/cuda/gemm_versions.h"
 #include "kernels/nn_contract.h"
 
 namespace cyclone::kernels::cuda {
@@ -50,7 +52,7 @@ void make_cols(const float* x, const ConvGeometry& g, float* cols) {
 
 // C[b] = op(A[b]) @ op(B[b]) over b < groups, each operand a dense block of rows.
 void grouped_gemm(const float* a, bool ta, int64_t a_rows, int64_t a_cols, const float* b, bool tb, int64_t b_rows,
-                  int64_t b_cols, float* c, int64_t groups) {
+                  int64_t b_cols, float* c, int64_t groups, bool tf32) {
   GemmArgs args;
   args.batch = groups;
   args.m = ta ? a_cols : a_rows;
@@ -59,7 +61,7 @@ void grouped_gemm(const float* a, bool ta, int64_t a_rows, int64_t a_cols, const
   args.a = a; args.lda = a_cols; args.stride_a = a_rows * a_cols; args.trans_a = ta;
   args.b = b; args.ldb = b_cols; args.stride_b = b_rows * b_cols; args.trans_b = tb;
   args.c = c; args.ldc = args.n; args.stride_c = args.m * args.n;
-  gemm(args);
+  tf32 ? gemm_version(4, args) : gemm(args);
 }
 
 // The GEMM sizes of one conv: K/g output rows, C/g*kh*kw reduction rows, P columns.
@@ -80,23 +82,24 @@ int64_t conv2d_workspace_size(const ConvShape& s) {
   return (z.rows + s.k) * z.p;
 }
 
-void conv2d_forward_im2col(const float* x, const float* w, const ConvShape& s, float* y, float* workspace) {
+void conv2d_forward_im2col(const float* x, const float* w, const ConvShape& s, float* y, float* workspace, bool tf32) {
   const Sizes z = sizes_of(s);
   if (z.p == 0 || s.k == 0) return;
   float* cols = workspace;
   float* out_kp = workspace + z.rows * z.p;  // [K, N, Ho, Wo]
   make_cols(x, s.g, cols);
-  grouped_gemm(w, false, z.kg, z.rows_g, cols, false, z.rows_g, z.p, out_kp, s.groups);
+  grouped_gemm(w, false, z.kg, z.rows_g, cols, false, z.rows_g, z.p, out_kp, s.groups, tf32);
   swap_leading_dims(out_kp, s.k, s.g.n, z.oh, z.ow, y);
 }
 
-void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace) {
+void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace,
+                                  bool tf32) {
   const Sizes z = sizes_of(s);
   const ConvGeometry& g = s.g;
   float* dout = workspace;               // [K, P]
   float* dcols = workspace + s.k * z.p;  // [C*kh*kw, P]
   swap_leading_dims(dy, g.n, s.k, z.oh, z.ow, dout);
-  if (z.p > 0) grouped_gemm(w, true, z.kg, z.rows_g, dout, false, z.kg, z.p, dcols, s.groups);
+  if (z.p > 0) grouped_gemm(w, true, z.kg, z.rows_g, dout, false, z.kg, z.p, dcols, s.groups, tf32);
   if (is_pointwise(g)) {
     swap_leading_dims(dcols, g.c, g.n, g.h, g.w, dx);
   } else {
@@ -104,14 +107,15 @@ void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvSha
   }
 }
 
-void conv2d_backward_weight_im2col(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace) {
+void conv2d_backward_weight_im2col(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace,
+                                   bool tf32) {
   const Sizes z = sizes_of(s);
   const ConvGeometry& g = s.g;
   float* dout = workspace;              // [K, P]
   float* cols = workspace + s.k * z.p;  // [C*kh*kw, P]
   swap_leading_dims(dy, g.n, s.k, z.oh, z.ow, dout);
   make_cols(x, g, cols);
-  grouped_gemm(dout, false, z.kg, z.p, cols, true, z.rows_g, z.p, dw, s.groups);
+  grouped_gemm(dout, false, z.kg, z.p, cols, true, z.rows_g, z.p, dw, s.groups, tf32);
 }
 
 }  // namespace cyclone::kernels::cuda

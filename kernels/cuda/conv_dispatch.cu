@@ -1,10 +1,12 @@
 // The contract's CUDA convolution (the conv2d_* functions of kernels/nn_contract.h):
 // each pass runs the version the autotuner (kernels/cuda/autotune.h) picks for its
-// shape among those of kernels/cuda/conv_versions.h, checked against v1 (im2col).
+// shape among those of kernels/cuda/conv_versions.h, checked against v1 (im2col);
+// v3 (TF32) only where allow_tf32_conv.
 #include <string>
 
 #include "kernels/cuda/autotune.h"
 #include "kernels/cuda/conv_versions.h"
+#include "kernels/cuda/math_mode.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
@@ -34,8 +36,10 @@ void run_tuned(ConvPass pass, const float* a, const float* b, const ConvShape& s
   t.shape = shape_key(s);
   t.out_floats = output_floats(pass, s);
   t.reference = 1;
-  for (int v = kConvVersions; v >= 1; --v)
-    if (conv_version_applies(v, s)) t.candidates.push_back({v, 1e-3});
+  // Preference without timing: the fp32 implicit GEMM, then TF32 (where allowed), then v1.
+  if (conv_version_applies(2, s)) t.candidates.push_back({2, 1e-3});
+  if (allow_tf32_conv() && tf32_tensor_cores()) t.candidates.push_back({kConvTf32Version, kTf32TuneTolerance});
+  t.candidates.push_back({1, 1e-3});
   t.run = [&](int version, float* o) { conv2d_version(version, pass, a, b, s, o, workspace); };
   conv2d_version(tuned_version(t), pass, a, b, s, out, workspace);
 }
@@ -52,7 +56,7 @@ const char* conv_pass_name(ConvPass pass) {
 }
 
 bool conv_version_applies(int version, const ConvShape& s) {
-  return version == 1 || (version == 2 && conv_igemm_applies(s));
+  return version == 1 || (version == 2 && conv_igemm_applies(s)) || (version == 3 && tf32_tensor_cores());
 }
 
 void conv2d_version(int version, ConvPass pass, const float* a, const float* b, const ConvShape& s, float* out,
@@ -65,10 +69,11 @@ void conv2d_version(int version, ConvPass pass, const float* a, const float* b, 
         return conv2d_backward_weight_igemm(a, b, s, out, workspace, conv2d_workspace_size(s));
     }
   }
+  const bool tf32 = version == kConvTf32Version;
   switch (pass) {
-    case ConvPass::forward: return conv2d_forward_im2col(a, b, s, out, workspace);
-    case ConvPass::input_grad: return conv2d_backward_input_im2col(a, b, s, out, workspace);
-    case ConvPass::weight_grad: return conv2d_backward_weight_im2col(a, b, s, out, workspace);
+    case ConvPass::forward: return conv2d_forward_im2col(a, b, s, out, workspace, tf32);
+    case ConvPass::input_grad: return conv2d_backward_input_im2col(a, b, s, out, workspace, tf32);
+    case ConvPass::weight_grad: return conv2d_backward_weight_im2col(a, b, s, out, workspace, tf32);
   }
 }
 

@@ -5,8 +5,11 @@
 //   v2: implicit GEMM straight from the NCHW tensors, no column buffer; the weight
 //       gradient split along k over the SMs (conv_igemm.cu). Needs every tensor under
 //       2^31 elements (conv_igemm_applies).
-// Both are fp32 throughout and agree up to the order of the sums. Every version takes
-// the contract's workspace, conv2d_workspace_size(s) floats (sized for v1).
+//   v3: v1 with the TF32 tensor-core GEMM (GEMM v4): operands rounded to tf32, so each
+//       product is off by up to ~2^-10 of |x||w| (kernels/cuda/gemm_tf32.cu). Offered to
+//       the autotuner only where allow_tf32_conv (kernels/cuda/math_mode.h).
+// v1 and v2 are fp32 throughout and agree up to the order of the sums. Every version
+// takes the contract's workspace, conv2d_workspace_size(s) floats (sized for v1).
 #pragma once
 #include <cstdint>
 
@@ -14,7 +17,8 @@
 
 namespace cyclone::kernels::cuda {
 
-constexpr int kConvVersions = 2;
+constexpr int kConvVersions = 3;
+constexpr int kConvTf32Version = 3;
 enum class ConvPass { forward, input_grad, weight_grad };
 const char* conv_pass_name(ConvPass pass);  // "conv_forward", "conv_input_grad", "conv_weight_grad"
 
@@ -24,10 +28,12 @@ bool conv_version_applies(int version, const ConvShape& s);
 void conv2d_version(int version, ConvPass pass, const float* a, const float* b, const ConvShape& s, float* out,
                     float* workspace);
 
-// v1, in conv.cu.
-void conv2d_forward_im2col(const float* x, const float* w, const ConvShape& s, float* y, float* workspace);
-void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace);
-void conv2d_backward_weight_im2col(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace);
+// v1 (tf32 false) and v3 (tf32 true), in conv.cu.
+void conv2d_forward_im2col(const float* x, const float* w, const ConvShape& s, float* y, float* workspace, bool tf32);
+void conv2d_backward_input_im2col(const float* dy, const float* w, const ConvShape& s, float* dx, float* workspace,
+                                  bool tf32);
+void conv2d_backward_weight_im2col(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace,
+                                   bool tf32);
 
 // v2, in conv_igemm.cu.
 bool conv_igemm_applies(const ConvShape& s);

@@ -8,6 +8,7 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/gemm_versions.h"
+#include "kernels/cuda/math_mode.h"
 
 namespace cyclone::kernels::cuda {
 namespace {
@@ -167,7 +168,7 @@ void gemm_version(int version, const GemmArgs& g) {
 }
 
 // The contract's GEMM: the version the autotuner picks for the shape, checked against
-// v1. A trial writes into a copy of C's footprint, since C is read where beta != 0.
+// v1; v4 (TF32) is a candidate only where allow_tf32_matmul (kernels/cuda/math_mode.h). A trial writes into a copy of C's footprint, since C is read where beta != 0.
 void gemm(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
   const int64_t footprint = (g.batch - 1) * g.stride_c + (g.m - 1) * g.ldc + g.n;
@@ -177,7 +178,8 @@ void gemm(const GemmArgs& g) {
             std::to_string(g.k) + (g.trans_a ? "t" : "n") + (g.trans_b ? "t" : "n") + (g.beta != 0.f ? "+c" : "");
   t.out_floats = footprint;
   t.reference = 1;
-  for (int v = kGemmVersions; v >= 1; --v) t.candidates.push_back({v, 1e-3});
+  if (allow_tf32_matmul() && tf32_tensor_cores()) t.candidates.push_back({4, kTf32TuneTolerance});
+  for (int v = 3; v >= 1; --v) t.candidates.push_back({v, 1e-3});
   t.run = [&](int version, float* out) {
     if (g.beta != 0.f) {
       CYCLONE_CUDA_CHECK(cudaMemcpyAsync(out, g.c, sizeof(float) * size_t(footprint), cudaMemcpyDeviceToDevice, stream()));
