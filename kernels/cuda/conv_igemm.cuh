@@ -40,39 +40,32 @@ __device__ __forceinline__ LoadSlot load_slot(int e, int cols, int bk, bool alon
   return s;
 }
 
+// A block's loads of its A (BK x BM) and B (BK x BN) tiles: each thread's
+// slots, their decoded columns, and the registers holding the next stage.
 template <class Pass, int BM, int BN, int BK>
-__global__ __launch_bounds__(kThreads) void igemm_kernel(Pass pass, int splits, int k_per_split) {
-  constexpr int TM = BM / 16, TN = BN / 16;
-  constexpr int kALoads = (BM * BK + kThreads - 1) / kThreads, kBLoads = (BN * BK + kThreads - 1) / kThreads;
-  static_assert(TN % 4 == 0 && BN == 16 * TN && BM == 16 * TM, "tile shape");
-  __shared__ __align__(16) float As[2][BK][BM + kPad];
-  __shared__ __align__(16) float Bs[2][BK][BN + kPad];
-
-  const int t = threadIdx.x, tx = t % 16, ty = t / 16;
-  const int group = static_cast<int>(blockIdx.z) / splits, split = static_cast<int>(blockIdx.z) % splits;
-  const int m0 = static_cast<int>(blockIdx.y) * BM, n0 = static_cast<int>(blockIdx.x) * BN;
-  const int k_begin = split * k_per_split;
-  const int k_end = min(pass.k, k_begin + k_per_split);
-
-  // This thread's load slots and their decoded columns.
+struct TileLoader {
+  static constexpr int kALoads = (BM * BK + kThreads - 1) / kThreads, kBLoads = (BN * BK + kThreads - 1) / kThreads;
   LoadSlot a_slot[kALoads], b_slot[kBLoads];
   typename Pass::AFixed a_fixed[kALoads];
   typename Pass::BFixed b_fixed[kBLoads];
-#pragma unroll
-  for (int l = 0; l < kALoads; ++l) {
-    a_slot[l] = load_slot(t + l * kThreads, BM, BK, Pass::kAAlongK);
-    a_slot[l].live = a_slot[l].live && m0 + a_slot[l].col < pass.m;
-    if (a_slot[l].live) a_fixed[l] = pass.a_fixed(group, m0 + a_slot[l].col);
-  }
-#pragma unroll
-  for (int l = 0; l < kBLoads; ++l) {
-    b_slot[l] = load_slot(t + l * kThreads, BN, BK, Pass::kBAlongK);
-    b_slot[l].live = b_slot[l].live && n0 + b_slot[l].col < pass.n;
-    if (b_slot[l].live) b_fixed[l] = pass.b_fixed(group, n0 + b_slot[l].col);
-  }
-
   float ra[kALoads], rb[kBLoads];
-  auto load = [&](int k0) {
+
+  __device__ __forceinline__ void init(const Pass& pass, int t, int group, int m0, int n0) {
+#pragma unroll
+    for (int l = 0; l < kALoads; ++l) {
+      a_slot[l] = load_slot(t + l * kThreads, BM, BK, Pass::kAAlongK);
+      a_slot[l].live = a_slot[l].live && m0 + a_slot[l].col < pass.m;
+      if (a_slot[l].live) a_fixed[l] = pass.a_fixed(group, m0 + a_slot[l].col);
+    }
+#pragma unroll
+    for (int l = 0; l < kBLoads; ++l) {
+      b_slot[l] = load_slot(t + l * kThreads, BN, BK, Pass::kBAlongK);
+      b_slot[l].live = b_slot[l].live && n0 + b_slot[l].col < pass.n;
+      if (b_slot[l].live) b_fixed[l] = pass.b_fixed(group, n0 + b_slot[l].col);
+    }
+  }
+  // The stage at k0 into registers (0 past k_end, outside the matrix, or in padding).
+  __device__ __forceinline__ void load(const Pass& pass, int k0, int k_end) {
 #pragma unroll
     for (int l = 0; l < kALoads; ++l) {
       const int kk = k0 + a_slot[l].kk;
@@ -83,15 +76,42 @@ __global__ __launch_bounds__(kThreads) void igemm_kernel(Pass pass, int splits, 
       const int kk = k0 + b_slot[l].kk;
       rb[l] = (b_slot[l].live && kk < k_end) ? pass.b(b_fixed[l], kk) : 0.f;
     }
-  };
-  auto store = [&](int buf) {
+  }
+  // The registers into shared tiles a[kk * a_stride + col], b[...], through convert.
+  template <class T, class Convert>
+  __device__ __forceinline__ void store(int t, T* a, int a_stride, T* b, int b_stride, Convert convert) const {
 #pragma unroll
     for (int l = 0; l < kALoads; ++l)
-      if (t + l * kThreads < BM * BK) As[buf][a_slot[l].kk][a_slot[l].col] = ra[l];
+      if (t + l * kThreads < BM * BK) a[a_slot[l].kk * a_stride + a_slot[l].col] = convert(ra[l]);
 #pragma unroll
     for (int l = 0; l < kBLoads; ++l)
-      if (t + l * kThreads < BN * BK) Bs[buf][b_slot[l].kk][b_slot[l].col] = rb[l];
-  };
+      if (t + l * kThreads < BN * BK) b[b_slot[l].kk * b_stride + b_slot[l].col] = convert(rb[l]);
+  }
+};
+
+// The block's k range: slice `split` of k_per_split.
+struct KRange {
+  int begin, end;
+};
+__device__ __forceinline__ KRange k_range_of(int k, int split, int k_per_split) {
+  return {split * k_per_split, min(k, split * k_per_split + k_per_split)};
+}
+
+template <class Pass, int BM, int BN, int BK>
+__global__ __launch_bounds__(kThreads) void igemm_kernel(Pass pass, int splits, int k_per_split) {
+  constexpr int TM = BM / 16, TN = BN / 16;
+  constexpr int kAStride = BM + kPad, kBStride = BN + kPad;
+  static_assert(TN % 4 == 0 && BN == 16 * TN && BM == 16 * TM, "tile shape");
+  __shared__ __align__(16) float As[2][BK][kAStride];
+  __shared__ __align__(16) float Bs[2][BK][kBStride];
+
+  const int t = threadIdx.x, tx = t % 16, ty = t / 16;
+  const int group = static_cast<int>(blockIdx.z) / splits, split = static_cast<int>(blockIdx.z) % splits;
+  const int m0 = static_cast<int>(blockIdx.y) * BM, n0 = static_cast<int>(blockIdx.x) * BN;
+  const KRange kr = k_range_of(pass.k, split, k_per_split);
+  TileLoader<Pass, BM, BN, BK> tiles;
+  tiles.init(pass, t, group, m0, n0);
+  auto same = [](float v) { return v; };
 
   float acc[TM][TN];
 #pragma unroll
@@ -99,13 +119,13 @@ __global__ __launch_bounds__(kThreads) void igemm_kernel(Pass pass, int splits, 
 #pragma unroll
     for (int s = 0; s < TN; ++s) acc[r][s] = 0.f;
 
-  load(k_begin);
-  store(0);
+  tiles.load(pass, kr.begin, kr.end);
+  tiles.store(t, &As[0][0][0], kAStride, &Bs[0][0][0], kBStride, same);
   __syncthreads();
   int cur = 0;
-  for (int k0 = k_begin; k0 < k_end; k0 += BK) {
-    const bool next = k0 + BK < k_end;
-    if (next) load(k0 + BK);
+  for (int k0 = kr.begin; k0 < kr.end; k0 += BK) {
+    const bool next = k0 + BK < kr.end;
+    if (next) tiles.load(pass, k0 + BK, kr.end);
 #pragma unroll
     for (int p = 0; p < BK; ++p) {
       float av[TM], bv[TN];
@@ -124,7 +144,7 @@ __global__ __launch_bounds__(kThreads) void igemm_kernel(Pass pass, int splits, 
 #pragma unroll
         for (int s = 0; s < TN; ++s) acc[r][s] = fmaf(av[r], bv[s], acc[r][s]);
     }
-    if (next) store(cur ^ 1);
+    if (next) tiles.store(t, &As[cur ^ 1][0][0], kAStride, &Bs[cur ^ 1][0][0], kBStride, same);
     __syncthreads();
     cur ^= 1;
   }
