@@ -275,3 +275,7 @@ CYCLONE_EMU_HOOK(4, uint32_t)
 CYCLONE_EMU_HOOK(8, uint64_t)
 CYCLONE_EMU_HOOK(16, void)  // clang passes an __int128*; the type does not matter here
 #undef CYCLONE_EMU_HOOK
+// The counters' table the instrumentation registers at start-up (inline-8bit-counters is
+// there only because clang instruments loads and stores under a coverage mode). A
+// sanitizer runtime defines it too, weakly; a build without one needs this.
+extern "C" __attribute__((weak)) void __sanitizer_cov_8bit_counters_init(char*, char*) {}
