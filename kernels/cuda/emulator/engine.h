@@ -9,6 +9,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -120,11 +121,19 @@ struct KernelParams<void (*)(P...)> {
   using Tuple = std::tuple<std::decay_t<P>...>;
 };
 
-// "gemm_v3<true, false>": the kernel's name from this function's signature.
+// "gemm_v3<true, false>": the kernel's name from this function's signature (g++), or from the
+// demangled type KernelTag<Kernel> (clang, whose signature drops the template arguments).
+template <auto Kernel>
+struct KernelTag {};
 std::string kernel_name_from_signature(const char* pretty_function);
+std::string kernel_name_from_tag(const char* mangled_tag_type);
 template <auto Kernel>
 const std::string& kernel_name() {
+#if defined(__clang__)
+  static const std::string name = kernel_name_from_tag(typeid(KernelTag<Kernel>).name());
+#else
   static const std::string name = kernel_name_from_signature(__PRETTY_FUNCTION__);
+#endif
   return name;
 }
 
