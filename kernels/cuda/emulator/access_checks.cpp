@@ -21,6 +21,7 @@
 #include <fstream>
 #include <memory>
 
+#include "kernels/cuda/emulator/profile.h"
 #include "kernels/cuda/emulator/state.h"
 
 extern "C" char __start_cyclone_shared[], __stop_cyclone_shared[];
@@ -169,8 +170,9 @@ bool in_use(const Allocation* al, uintptr_t a, unsigned size) {
 }
 
 // The checker runs on every access: it is kept out of the sanitizers' own instrumentation.
+// `site` is the accessing instruction (null for atomics), for the profile counters.
 __attribute__((no_sanitize("address", "undefined"))) void check(const void* p, unsigned size, bool write,
-                                                                bool atomic) {
+                                                                bool atomic, const void* site) {
   if (!in_kernel_here()) return;  // host code in a CUDA source file, on this or another thread
   ++g_checked;
   const auto a = reinterpret_cast<uintptr_t>(p);
@@ -183,23 +185,25 @@ __attribute__((no_sanitize("address", "undefined"))) void check(const void* p, u
   const auto section = reinterpret_cast<uintptr_t>(__start_cyclone_shared);
   if (a - section < uintptr_t(__stop_cyclone_shared - __start_cyclone_shared)) {
     if (!atomic) shared_access(g_section_shadow, a - section, size, write, a);
+    note_access(Space::StaticShared, a - section, size, write, site);
     return;
   }
   const auto dyn = reinterpret_cast<uintptr_t>(g_run.dynamic_shared);
   if (a - dyn < g_run.dynamic_shared_bytes) {
     if (a - dyn + size > g_run.dynamic_shared_bytes) bad_global(a, size, write, nullptr);
     if (!atomic) shared_access(g_dynamic_shadow, a - dyn, size, write, a);
+    note_access(Space::DynamicShared, a - dyn, size, write, site);
     return;
   }
   for (int i = 0; i < kRecent; ++i) {
-    if (in_use(g_recent[i], a, size)) return;
+    if (in_use(g_recent[i], a, size)) return note_access(Space::Global, a, size, write, site);
   }
   if (a - g_home.lo < g_home.hi - g_home.lo) return;
   const Allocation* al = find_allocation(a);
   if (in_use(al, a, size)) {
     for (int i = kRecent - 1; i > 0; --i) g_recent[i] = g_recent[i - 1];
     g_recent[0] = al;
-    return;
+    return note_access(Space::Global, a, size, write, site);
   }
   if (al) bad_global(a, size, write, al);
   if (a - uintptr_t(g_run.args) < g_run.args_bytes || in_image(a)) return;
@@ -250,7 +254,7 @@ void begin_block_checks() {
   if (g_dynamic_shadow.size() < dyn_words) g_dynamic_shadow.resize(dyn_words);
 }
 
-void on_atomic(const void* p, unsigned bytes) { check(p, bytes, true, true); }
+void on_atomic(const void* p, unsigned bytes) { check(p, bytes, true, true, nullptr); }
 
 bool in_shared_memory(const void* p) {
   const auto a = reinterpret_cast<uintptr_t>(p);
@@ -293,11 +297,19 @@ void misaligned_vector(const void* address, unsigned alignment) {
 
 // The hooks clang's -fsanitize-coverage=trace-loads,trace-stores calls.
 #define CYCLONE_EMU_HOOK(n, T)                                                                        \
-  extern "C" void __sanitizer_cov_load##n(T* p) { cyclone::emu::detail::check(p, n, false, false); } \
-  extern "C" void __sanitizer_cov_store##n(T* p) { cyclone::emu::detail::check(p, n, true, false); }
+  extern "C" void __sanitizer_cov_load##n(T* p) {                                                    \
+    cyclone::emu::detail::check(p, n, false, false, __builtin_return_address(0));                    \
+  }                                                                                                   \
+  extern "C" void __sanitizer_cov_store##n(T* p) {                                                   \
+    cyclone::emu::detail::check(p, n, true, false, __builtin_return_address(0));                     \
+  }
 CYCLONE_EMU_HOOK(1, uint8_t)
 CYCLONE_EMU_HOOK(2, uint16_t)
 CYCLONE_EMU_HOOK(4, uint32_t)
 CYCLONE_EMU_HOOK(8, uint64_t)
 CYCLONE_EMU_HOOK(16, void)  // clang passes an __int128*; the type does not matter here
 #undef CYCLONE_EMU_HOOK
+// The counters' table the instrumentation registers at start-up (inline-8bit-counters is
+// there only because clang instruments loads and stores under a coverage mode). A
+// sanitizer runtime defines it too, weakly; a build without one needs this.
+extern "C" __attribute__((weak)) void __sanitizer_cov_8bit_counters_init(char*, char*) {}

@@ -9,7 +9,9 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "kernels/cuda/emulator/device_builtins.h"
 #include "kernels/cuda/emulator/runtime_api.h"
@@ -56,6 +58,51 @@ Counters& counters();
 // access hooks): shared-memory races, bounds, alignment and host pointers.
 bool access_checks_enabled();
 
+// ---- profile counters (profile.cpp) ----
+// With profiling on (set_profiling, or CYCLONE_EMU_PROFILE=1 at start-up), the
+// access hooks of a clang build record each warp's loads and stores. The j-th
+// execution of one load/store instruction by each lane of a warp, within one
+// barrier interval (up to a __syncthreads, a warp collective or the block's
+// end), is one warp request, as on a GPU. A lane's adjacent 4- or 8-byte
+// accesses that fill an aligned 8- or 16-byte span count as one vector access
+// (a float2/float4 copy reaches the hooks member by member). Global requests
+// count the 32-byte sectors they touch; shared ones their wavefronts over 32
+// banks of 4 bytes (one lane group per phase: 32 lanes for 4-byte accesses, 16
+// for 8-byte, 8 for 16-byte; lanes reading one word share it). Only a sample of
+// each launch's blocks is recorded: the first kProfileFirstBlocks blocks and
+// every (blocks / kProfileStridedBlocks)-th; a thread buffers at most
+// kProfileMaxAccesses accesses per interval (the rest are counted as dropped).
+constexpr uint64_t kProfileFirstBlocks = 4, kProfileStridedBlocks = 8;
+constexpr size_t kProfileMaxAccesses = 8192;
+
+// Sums over warp requests (whole numbers in KernelProfile::sampled).
+struct AccessCounts {
+  double global_load_requests = 0, global_load_bytes = 0, global_load_sectors = 0;
+  double global_store_requests = 0, global_store_bytes = 0, global_store_sectors = 0;
+  double shared_load_requests = 0, shared_store_requests = 0;
+  double shared_wavefronts = 0, shared_ideal_wavefronts = 0;  // conflicts = the difference
+  double dropped_accesses = 0;  // beyond kProfileMaxAccesses, in no request
+  AccessCounts& operator+=(const AccessCounts& o);
+  AccessCounts scaled(double factor) const;
+};
+
+struct KernelProfile {
+  std::string name;  // as kernel_name<>() spells it: "gemm_v3<true, false>"
+  uint64_t launches = 0;
+  dim3 grid, block;           // of the last launch
+  size_t dynamic_shared = 0;  // of the last launch
+  uint64_t blocks = 0, profiled_blocks = 0;  // over all launches
+  AccessCounts sampled;    // the profiled blocks' requests, exactly
+  AccessCounts estimated;  // each launch's sample scaled by its blocks / profiled blocks
+};
+
+void set_profiling(bool on);
+bool profiling();
+// Every kernel launched with profiling on since the last reset, in order of first launch.
+// Launches still queued are not in it yet: synchronize first.
+std::vector<KernelProfile> kernel_profiles();
+void reset_profiles();
+
 // Errors inside a kernel are sticky, as on a GPU: every later call fails. Tests
 // that provoke one on purpose take it back with this (there is no such call on
 // a real device, where only a reset recovers).
@@ -74,11 +121,19 @@ struct KernelParams<void (*)(P...)> {
   using Tuple = std::tuple<std::decay_t<P>...>;
 };
 
-// "gemm_v3<true, false>": the kernel's name from this function's signature.
+// "gemm_v3<true, false>": the kernel's name from this function's signature (g++), or from the
+// demangled type KernelTag<Kernel> (clang, whose signature drops the template arguments).
+template <auto Kernel>
+struct KernelTag {};
 std::string kernel_name_from_signature(const char* pretty_function);
+std::string kernel_name_from_tag(const char* mangled_tag_type);
 template <auto Kernel>
 const std::string& kernel_name() {
+#if defined(__clang__)
+  static const std::string name = kernel_name_from_tag(typeid(KernelTag<Kernel>).name());
+#else
   static const std::string name = kernel_name_from_signature(__PRETTY_FUNCTION__);
+#endif
   return name;
 }
 

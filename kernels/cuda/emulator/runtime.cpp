@@ -4,6 +4,7 @@
 // after a fault as on a GPU, and launch checks. Stream work is queued in
 // submission order and runs at the next synchronising call, as a GPU runs it
 // asynchronously; CUDA_LAUNCH_BLOCKING=1 runs it at once.
+#include <cxxabi.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -226,6 +227,45 @@ void set_accessible_bytes(void* block, size_t bytes) {
   });
 }
 
+// "cyclone::kernels::cuda::(anonymous namespace)::gemm_v3<true, false>" -> "gemm_v3<true, false>":
+// the namespaces in front of the function's own name go (not those inside its template arguments).
+std::string without_namespaces(const std::string& name) {
+  int depth = 0;
+  size_t last = 0;
+  for (size_t i = 0; i + 1 < name.size(); ++i) {
+    if (name[i] == '<' || name[i] == '(') ++depth;
+    if (name[i] == '>' || name[i] == ')') --depth;
+    if (depth == 0 && name[i] == ':' && name[i + 1] == ':') last = i + 2;
+  }
+  return name.substr(last);
+}
+
+std::string kernel_name_from_tag(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> d(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  if (status != 0) return "kernel";
+  // "cyclone::emu::KernelTag<&ns::(anonymous namespace)::copy_floats>", or for a template
+  // "cyclone::emu::KernelTag<&(void ns::(anonymous namespace)::gemm_v3<true, false>(ns::GemmArgs))>"
+  std::string s = d.get();
+  const size_t at = s.find("<&");
+  if (at == std::string::npos || s.back() != '>') return "kernel";
+  s = s.substr(at + 2, s.size() - at - 3);
+  if (s.rfind("(anonymous ", 0) != 0 && s.rfind("(", 0) == 0) {
+    s.erase(0, 1);
+  } else {
+    return without_namespaces(s);
+  }
+  if (s.rfind("void ", 0) == 0) s.erase(0, 5);
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '<') ++depth;
+    if (s[i] == '>') --depth;
+    if (depth == 0 && s[i] == '(' && s.compare(i, 11, "(anonymous ") != 0) return without_namespaces(s.substr(0, i));
+    if (depth == 0 && s.compare(i, 21, "(anonymous namespace)") == 0) i += 20;
+  }
+  return "kernel";
+}
+
 std::string kernel_name_from_signature(const char* pretty) {
   std::string s = pretty;
   size_t at = s.find("Kernel = ");
@@ -242,15 +282,7 @@ std::string kernel_name_from_signature(const char* pretty) {
   }
   std::string name = s.substr(at, end - at);
   if (!name.empty() && name[0] == '&') name.erase(0, 1);
-  // Drop the namespaces in front of the function's own name (not inside its template arguments).
-  depth = 0;
-  size_t last = 0;
-  for (size_t i = 0; i + 1 < name.size(); ++i) {
-    if (name[i] == '<' || name[i] == '(') ++depth;
-    if (name[i] == '>' || name[i] == ')') --depth;
-    if (depth == 0 && name[i] == ':' && name[i + 1] == ':') last = i + 2;
-  }
-  return name.substr(last);
+  return without_namespaces(name);
 }
 
 void launch(KernelLaunch k) {

@@ -11,6 +11,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "kernels/cuda/emulator/profile.h"
 #include "kernels/cuda/emulator/state.h"
 
 uint3 threadIdx{}, blockIdx{};
@@ -184,6 +185,7 @@ void resolve_wait(BlockRun& b) {
   ++counters().barriers;
   g_barrier_count = count;
   g_run.interval = g_next_interval++;
+  profile_interval_end();
   std::vector<unsigned> ids(b.threads.size());
   for (unsigned i = 0; i < ids.size(); ++i) ids[i] = i;
   apply_order(ids, g_run.interval);
@@ -232,6 +234,7 @@ void run_block(BlockRun& b) {
   g_run.block = &b;
   g_run.interval = g_run.block_first_interval = g_next_interval++;
   begin_block_checks();
+  profile_block_begin();
   while (!b.failed) {
     if (!b.ready.empty()) {
       ThreadSlot& t = b.threads[b.ready.front()];
@@ -245,6 +248,7 @@ void run_block(BlockRun& b) {
       resolve_wait(b);
     }
   }
+  profile_block_end(!b.failed);
   if (b.failed) recycle_fibers(b);
   g_run.fiber = nullptr;
   g_run.thread = nullptr;
@@ -354,6 +358,7 @@ uint64_t collective(WarpOp op, Shuffle kind, unsigned mask, uint64_t value, int 
     return w.results[lane];
   }
   complete_collective(w, warp);
+  profile_warp_interval_end(warp);
   std::vector<unsigned> others;
   for (unsigned l = 0; l < 32; ++l) {
     if ((mask >> l & 1u) && l != lane) others.push_back(warp * 32 + l);
@@ -433,6 +438,7 @@ void run_kernel(const KernelLaunch& k) {
     b.warps[w].lanes = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
   }
   ++counters().launches;
+  profile_launch_begin(k);
   for (unsigned z = 0; z < k.grid.z && !b.failed; ++z) {
     for (unsigned y = 0; y < k.grid.y && !b.failed; ++y) {
       for (unsigned x = 0; x < k.grid.x && !b.failed; ++x) {
@@ -444,6 +450,7 @@ void run_kernel(const KernelLaunch& k) {
       }
     }
   }
+  profile_launch_end();
   // Free the dynamic shared memory with operator delete[] of the same alignment.
   ::operator delete[](dyn.release(), std::align_val_t(16));
   g_run = Running{};
