@@ -1,7 +1,7 @@
 // The contract's CUDA convolution (the conv2d_* functions of kernels/nn_contract.h):
 // each pass runs the version the autotuner (kernels/cuda/autotune.h) picks for its
 // shape among those of kernels/cuda/conv_versions.h, checked against v1 (im2col);
-// v3 (TF32) only where allow_tf32_conv.
+// the TF32 versions (3, 4) only where allow_tf32_conv.
 #include <string>
 
 #include "kernels/cuda/autotune.h"
@@ -38,7 +38,10 @@ void run_tuned(ConvPass pass, const float* a, const float* b, const ConvShape& s
   t.reference = 1;
   // Preference without timing: the fp32 implicit GEMM, then TF32 (where allowed), then v1.
   if (conv_version_applies(2, s)) t.candidates.push_back({2, 1e-3});
-  if (allow_tf32_conv() && tf32_tensor_cores()) t.candidates.push_back({kConvTf32Version, kTf32TuneTolerance});
+  if (allow_tf32_conv()) {
+    for (int v : {4, 3})
+      if (conv_version_applies(v, s)) t.candidates.push_back({v, kTf32TuneTolerance});
+  }
   t.candidates.push_back({1, 1e-3});
   t.run = [&](int version, float* o) { conv2d_version(version, pass, a, b, s, o, workspace); };
   conv2d_version(tuned_version(t), pass, a, b, s, out, workspace);
@@ -56,20 +59,26 @@ const char* conv_pass_name(ConvPass pass) {
 }
 
 bool conv_version_applies(int version, const ConvShape& s) {
-  return version == 1 || (version == 2 && conv_igemm_applies(s)) || (version == 3 && tf32_tensor_cores());
+  switch (version) {
+    case 1: return true;
+    case 2: return conv_igemm_applies(s);
+    case 3: return tf32_tensor_cores();
+    case 4: return tf32_tensor_cores() && conv_igemm_applies(s);
+  }
+  return false;
 }
 
 void conv2d_version(int version, ConvPass pass, const float* a, const float* b, const ConvShape& s, float* out,
                     float* workspace) {
-  if (version == 2) {
+  const bool tf32 = conv_version_is_tf32(version);
+  if (version == 2 || version == 4) {
     switch (pass) {
-      case ConvPass::forward: return conv2d_forward_igemm(a, b, s, out);
-      case ConvPass::input_grad: return conv2d_backward_input_igemm(a, b, s, out);
+      case ConvPass::forward: return conv2d_forward_igemm(a, b, s, out, tf32);
+      case ConvPass::input_grad: return conv2d_backward_input_igemm(a, b, s, out, tf32);
       case ConvPass::weight_grad:
-        return conv2d_backward_weight_igemm(a, b, s, out, workspace, conv2d_workspace_size(s));
+        return conv2d_backward_weight_igemm(a, b, s, out, workspace, conv2d_workspace_size(s), tf32);
     }
   }
-  const bool tf32 = version == kConvTf32Version;
   switch (pass) {
     case ConvPass::forward: return conv2d_forward_im2col(a, b, s, out, workspace, tf32);
     case ConvPass::input_grad: return conv2d_backward_input_im2col(a, b, s, out, workspace, tf32);

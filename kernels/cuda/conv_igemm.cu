@@ -1,5 +1,6 @@
-// Convolution version 2: implicit GEMM (kernels/cuda/conv_igemm.cuh), for the
-// forward, the input gradient and the weight gradient, with no column buffer.
+// Convolution versions 2 and 4: implicit GEMM in fp32 (kernels/cuda/conv_igemm.cuh)
+// or on the TF32 tensor cores (conv_igemm_tf32.cuh), for the forward, the input
+// gradient and the weight gradient, with no column buffer.
 // The weight gradient reduces over every pixel of the batch (k = N*Ho*Wo, up
 // to 131,072 at ResNet-20's stage 1, on an output of only 16 x 144), so it is
 // split along k into enough slices for about four blocks per SM; each slice
@@ -14,6 +15,7 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/conv_igemm.cuh"
+#include "kernels/cuda/conv_igemm_tf32.cuh"
 #include "kernels/cuda/conv_igemm_passes.cuh"
 #include "kernels/cuda/conv_versions.h"
 
@@ -33,20 +35,41 @@ igemm::Geometry geometry_of(const ConvShape& s) {
 
 unsigned tiles(int size, int tile) { return static_cast<unsigned>((size + tile - 1) / tile); }
 
-// BM: the smallest of 16, 32, 64 that holds m rows (64 for anything larger).
-template <class Pass, int BN, int BK>
-void launch_pass(const Pass& pass, int groups, int splits, int k_per_split) {
-  const dim3 grid_16(tiles(pass.n, BN), tiles(pass.m, 16), static_cast<unsigned>(groups * splits));
-  if (pass.m <= 16) {
-    launch<igemm::igemm_kernel<Pass, 16, BN, BK>>({grid_16, igemm::kThreads, 0, stream()}, pass, splits, k_per_split);
-  } else if (pass.m <= 32) {
-    const dim3 grid(grid_16.x, tiles(pass.m, 32), grid_16.z);
-    launch<igemm::igemm_kernel<Pass, 32, BN, BK>>({grid, igemm::kThreads, 0, stream()}, pass, splits, k_per_split);
-  } else {
-    const dim3 grid(grid_16.x, tiles(pass.m, 64), grid_16.z);
-    launch<igemm::igemm_kernel<Pass, 64, BN, BK>>({grid, igemm::kThreads, 0, stream()}, pass, splits, k_per_split);
-  }
+// Launches Kernel<BM> for BM the smallest of 16, 32, 64 that holds m rows (64 for anything larger).
+template <class Pass, template <int> class Kernel>
+void launch_rows(const Pass& pass, int bn, int groups, int splits, int k_per_split) {
+  const int bm = pass.m <= 16 ? 16 : pass.m <= 32 ? 32 : 64;
+  const dim3 grid(tiles(pass.n, bn), tiles(pass.m, bm), static_cast<unsigned>(groups * splits));
+  const LaunchShape shape{grid, igemm::kThreads, 0, stream()};
+  if (bm == 16) launch<Kernel<16>::kernel>(shape, pass, splits, k_per_split);
+  else if (bm == 32) launch<Kernel<32>::kernel>(shape, pass, splits, k_per_split);
+  else launch<Kernel<64>::kernel>(shape, pass, splits, k_per_split);
   CYCLONE_CUDA_LAUNCH_CHECK();
+}
+
+template <class Pass, int BN, int BK>
+struct Fp32Kernel {
+  template <int BM>
+  struct Rows {
+    static constexpr auto kernel = igemm::igemm_kernel<Pass, BM, BN, BK>;
+  };
+};
+template <class Pass, int BN>
+struct Tf32Kernel {
+  template <int BM>
+  struct Rows {
+    static constexpr auto kernel = igemm::igemm_tf32_kernel<Pass, BM, BN>;
+  };
+};
+
+// The fp32 kernel with BK-deep stages, or the TF32 one (8-deep).
+template <class Pass, int BN, int BK>
+void launch_pass(const Pass& pass, bool tf32, int groups, int splits, int k_per_split) {
+  if (tf32) {
+    launch_rows<Pass, Tf32Kernel<Pass, BN>::template Rows>(pass, BN, groups, splits, k_per_split);
+  } else {
+    launch_rows<Pass, Fp32Kernel<Pass, BN, BK>::template Rows>(pass, BN, groups, splits, k_per_split);
+  }
 }
 
 int block_rows(int m) { return m <= 16 ? 16 : m <= 32 ? 32 : 64; }
@@ -95,7 +118,7 @@ int conv_weight_grad_splits(const ConvShape& s, int64_t workspace_floats) {
   return static_cast<int>(std::clamp<int64_t>(want, 1, std::min(most_by_k, most_by_workspace)));
 }
 
-void conv2d_forward_igemm(const float* x, const float* w, const ConvShape& s, float* y) {
+void conv2d_forward_igemm(const float* x, const float* w, const ConvShape& s, float* y, bool tf32) {
   igemm::ForwardPass pass;
   pass.g = geometry_of(s);
   pass.m = pass.g.kg;
@@ -105,10 +128,10 @@ void conv2d_forward_igemm(const float* x, const float* w, const ConvShape& s, fl
   pass.w = w;
   pass.y = y;
   if (pass.m == 0 || pass.n == 0) return;
-  launch_pass<igemm::ForwardPass, kForwardBN, kForwardBK>(pass, static_cast<int>(s.groups), 1, pass.k);
+  launch_pass<igemm::ForwardPass, kForwardBN, kForwardBK>(pass, tf32, static_cast<int>(s.groups), 1, pass.k);
 }
 
-void conv2d_backward_input_igemm(const float* dy, const float* w, const ConvShape& s, float* dx) {
+void conv2d_backward_input_igemm(const float* dy, const float* w, const ConvShape& s, float* dx, bool tf32) {
   igemm::InputGradPass pass;
   pass.g = geometry_of(s);
   pass.m = pass.g.cg;
@@ -118,11 +141,11 @@ void conv2d_backward_input_igemm(const float* dy, const float* w, const ConvShap
   pass.w = w;
   pass.dx = dx;
   if (pass.m == 0 || pass.n == 0) return;
-  launch_pass<igemm::InputGradPass, kForwardBN, kForwardBK>(pass, static_cast<int>(s.groups), 1, pass.k);
+  launch_pass<igemm::InputGradPass, kForwardBN, kForwardBK>(pass, tf32, static_cast<int>(s.groups), 1, pass.k);
 }
 
 void conv2d_backward_weight_igemm(const float* x, const float* dy, const ConvShape& s, float* dw, float* workspace,
-                                  int64_t workspace_floats) {
+                                  int64_t workspace_floats, bool tf32) {
   igemm::WeightGradPass pass;
   pass.g = geometry_of(s);
   pass.m = pass.g.kg;
@@ -142,7 +165,7 @@ void conv2d_backward_weight_igemm(const float* x, const float* dy, const ConvSha
   const int k_per_split = ((steps + pass.splits - 1) / pass.splits) * kWeightBK;
   pass.splits = (pass.k + k_per_split - 1) / k_per_split;
   pass.out = pass.splits == 1 ? dw : workspace;
-  launch_pass<igemm::WeightGradPass, kWeightBN, kWeightBK>(pass, groups, pass.splits, k_per_split);
+  launch_pass<igemm::WeightGradPass, kWeightBN, kWeightBK>(pass, tf32, groups, pass.splits, k_per_split);
   if (pass.splits > 1) {
     const int per_group = pass.m * pass.n;
     launch<reduce_splits>({blocks_for(int64_t(groups) * per_group), 256, 0, stream()}, workspace, groups, pass.splits,
