@@ -6,6 +6,9 @@
 // algorithm cudnnFind measures ("best"), with TF32 allowed or not. Every output is
 // validated first on fresh random inputs: against cyclone's CPU conv (and its
 // autograd backward), and ours against cuDNN with FMA math.
+// Each of cyclone's conv versions (kernels/cuda/conv_versions.h) also gets its own
+// row ("v1" ... "v4", the TF32 ones validated to the TF32 tolerance), so that the
+// autotuner's choice ("cyclone") can be read against every version it had.
 // The ratio column is cuDNN's median / ours (>= 100% means cyclone is faster);
 // the summary gives their geometric means and the conv time of a ResNet-20 step.
 //   build/bench/bench_conv [batch]
@@ -18,6 +21,7 @@
 
 #include "autograd/node.h"
 #include "bench/conv_bench_common.h"
+#include "kernels/cuda/conv_versions.h"
 
 namespace {
 
@@ -64,6 +68,9 @@ class ShapeBench {
     for (int pi = 0; pi < 3; ++pi) {
       const ConvPass pass = kPasses[pi];
       t.ms[pi][0] = time_ours(pass);
+      for (int v = 1; v <= kernels::cuda::kConvVersions; ++v) {
+        if (kernels::cuda::conv_version_applies(v, io_.shape())) time_version(pass, v, t.ms[pi][0], all_ok);
+      }
       for (int v = 0; v < ctx_.cudnn_variants(); ++v) t.ms[pi][1 + v] = time_cudnn(pass, v, t.ms[pi][0], all_ok);
     }
     return t;
@@ -105,6 +112,33 @@ class ShapeBench {
     row.time = bench::time_cuda(fn, ctx_.stream, ctx_.flusher, ctx_.timing);
     ctx_.report.add(row);
     return row.time.median_ms;
+  }
+
+  // One version on its own: validated on a NaN-filled output, then timed; its ratio, like a
+  // cuDNN row's, is its median / the tuned choice's.
+  void time_version(ConvPass pass, int version, double ours_ms, bool& all_ok) {
+    namespace kc = kernels::cuda;
+    const int pi = static_cast<int>(pass);
+    const kc::ConvPass kp = pass == ConvPass::Forward        ? kc::ConvPass::forward
+                            : pass == ConvPass::BackwardData ? kc::ConvPass::input_grad
+                                                             : kc::ConvPass::weight_grad;
+    const Tensor& a = pass == ConvPass::Forward ? io_.x : pass == ConvPass::BackwardData ? io_.dy : io_.x;
+    const Tensor& b = pass == ConvPass::BackwardFilter ? io_.dy : io_.w;
+    const Tensor& out = pass == ConvPass::Forward ? io_.y_peer : pass == ConvPass::BackwardData ? io_.dx_peer : io_.dw_peer;
+    auto fn = [&] {
+      kc::conv2d_version(version, kp, a.data<float>(), b.data<float>(), io_.shape(), out.data<float>(),
+                         io_.workspace.data<float>());
+    };
+    out.fill_(std::nan(""));
+    fn();
+    const bench::ErrorStats e = bench::compare(out.to_vector<float>(), ref_[pi]);
+    const double tol = kc::conv_version_is_tf32(version) ? bench::kTf32Tolerance : bench::kFp32Tolerance;
+    all_ok = all_ok && e.ok(tol);
+    bench::Row row{std::string(bench::pass_name(pass)) + " cyclone v" + std::to_string(version), l_.name,
+                   io_.work(pass), {}, 0, bench::describe(e, tol) + " vs CPU"};
+    row.time = bench::time_cuda(fn, ctx_.stream, ctx_.flusher, ctx_.timing);
+    row.ratio_pct = 100.0 * row.time.median_ms / ours_ms;
+    ctx_.report.add(row);
   }
 
   double time_cudnn(ConvPass pass, int variant, double ours_ms, bool& all_ok) {
