@@ -174,9 +174,13 @@ bool in_use(const Allocation* al, uintptr_t a, unsigned size) {
 __attribute__((no_sanitize("address", "undefined"))) void check(const void* p, unsigned size, bool write,
                                                                 bool atomic, const void* site) {
   if (!in_kernel_here()) return;  // host code in a CUDA source file, on this or another thread
+  const auto stack = uintptr_t(g_run.fiber->stack);
+  // The scheduler's own host code between the kernel's threads: an inline function it shares
+  // with a CUDA source (a std::vector member, say) may be that file's instrumented copy.
+  if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) - stack >= g_run.fiber->size) return;
   ++g_checked;
   const auto a = reinterpret_cast<uintptr_t>(p);
-  if (a - uintptr_t(g_run.fiber->stack) < g_run.fiber->size) return;  // the thread's own locals
+  if (a - stack < g_run.fiber->size) return;  // the thread's own locals
   if (size > 1 && a % size) {
     fault(cudaErrorMisalignedAddress, std::string("misaligned access: this thread ") + verb(write) + " " +
                                           std::to_string(size) + " bytes at " + hex(a) + ", which is not " +

@@ -420,7 +420,11 @@ void run_kernel(const KernelLaunch& k) {
   g_run.args = k.args.get();
   g_run.args_bytes = k.args_bytes;
   const size_t dyn_bytes = std::max<size_t>(k.dynamic_shared, 1);
-  std::unique_ptr<char[]> dyn(new (std::align_val_t(16)) char[dyn_bytes]);
+  // Freed with operator delete[] of the same alignment, however the launch ends.
+  struct AlignedDelete {
+    void operator()(char* p) const { ::operator delete[](p, std::align_val_t(16)); }
+  };
+  std::unique_ptr<char[], AlignedDelete> dyn(new (std::align_val_t(16)) char[dyn_bytes]);
   g_run.dynamic_shared = dyn.get();
   g_run.dynamic_shared_bytes = k.dynamic_shared;
   blockDim = k.block;
@@ -451,8 +455,6 @@ void run_kernel(const KernelLaunch& k) {
     }
   }
   profile_launch_end();
-  // Free the dynamic shared memory with operator delete[] of the same alignment.
-  ::operator delete[](dyn.release(), std::align_val_t(16));
   g_run = Running{};
 }
 
