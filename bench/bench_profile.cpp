@@ -1,5 +1,6 @@
-// A GPU profile without a GPU (EMULATE builds with access checks): every SGEMM version and the
-// conv passes at the ResNet-20 shapes run on the emulated device with its profile counters on;
+// A GPU profile without a GPU (EMULATE builds with access checks): every SGEMM version and
+// every version of each conv pass (kernels/cuda/conv_versions.h) at the ResNet-20 shapes run
+// on the emulated device with its profile counters on;
 // a markdown table per kernel gives global traffic, sectors per request, shared-memory bank
 // conflicts, and a roofline time for an H100; with --ptxas (tools/scripts/ptxas_profile.sh's
 // TSV) also registers, spills, static shared memory and the occupancy on sm_90.
@@ -22,6 +23,7 @@
 
 #include "bench/model_shapes.h"
 #include "bench/occupancy.h"
+#include "kernels/cuda/conv_versions.h"
 #include "kernels/cuda/emulator/engine.h"
 #include "kernels/cuda/gemm_versions.h"
 #include "kernels/nn_contract.h"
@@ -99,7 +101,7 @@ struct Table {
     bool flops_given = false;
     for (const emu::KernelProfile& p : emu::kernel_profiles()) {
       const emu::AccessCounts& c = p.estimated;
-      const double f = !flops_given && p.name.rfind("gemm", 0) == 0 ? flops : 0;
+      const double f = !flops_given && p.name.find("gemm") != std::string::npos ? flops : 0;
       flops_given = flops_given || f > 0;
       const double dram = 32 * (c.global_load_sectors + c.global_store_sectors);
       const double t_mem = dram / kDramBytesPerSecond;
@@ -165,9 +167,18 @@ void conv_rows(const Table& t, int64_t batch) {
         dx(batch * l.c * l.h * l.w), dw(l.k * l.c * 9), ws(kc::conv2d_workspace_size(s));
     const double flops = 2.0 * l.macs_per_image() * double(batch);
     const std::string shape = l.name + " n" + std::to_string(batch);
-    t.row("conv fwd " + shape, flops, [&] { kc::conv2d_forward(x.p, w.p, s, y.p, ws.p); });
-    if (l.needs_dgrad) t.row("conv dgrad " + shape, flops, [&] { kc::conv2d_backward_input(y.p, w.p, s, dx.p, ws.p); });
-    t.row("conv wgrad " + shape, flops, [&] { kc::conv2d_backward_weight(x.p, y.p, s, dw.p, ws.p); });
+    for (int v = 1; v <= kc::kConvVersions; ++v) {
+      if (!kc::conv_version_applies(v, s)) continue;
+      const std::string ver = " v" + std::to_string(v) + " ";
+      t.row("conv fwd" + ver + shape, flops,
+            [&] { kc::conv2d_version(v, kc::ConvPass::forward, x.p, w.p, s, y.p, ws.p); });
+      if (l.needs_dgrad) {
+        t.row("conv dgrad" + ver + shape, flops,
+              [&] { kc::conv2d_version(v, kc::ConvPass::input_grad, y.p, w.p, s, dx.p, ws.p); });
+      }
+      t.row("conv wgrad" + ver + shape, flops,
+            [&] { kc::conv2d_version(v, kc::ConvPass::weight_grad, x.p, y.p, s, dw.p, ws.p); });
+    }
   }
 }
 
