@@ -1,9 +1,10 @@
 // A GPU profile without a GPU (EMULATE builds with access checks): every SGEMM version and
 // every version of each conv pass (kernels/cuda/conv_versions.h) at the ResNet-20 shapes run
-// on the emulated device with its profile counters on;
-// a markdown table per kernel gives global traffic, sectors per request, shared-memory bank
-// conflicts, and a roofline time for an H100; with --ptxas (tools/scripts/ptxas_profile.sh's
-// TSV) also registers, spills, static shared memory and the occupancy on sm_90.
+// on the emulated device with its profile counters on, and so do the memory-bound kernels of
+// a step (batch norm, elementwise, copies); a markdown table per kernel gives global traffic,
+// sectors per request, shared-memory bank conflicts, and a roofline time for an H100; with
+// --ptxas (tools/scripts/ptxas_profile.sh's TSV) also registers, spills, static shared memory
+// and the occupancy on sm_90.
 //   build-prof/bench/bench_profile [--ptxas FILE] [--batch N]   (default batch 8)
 // Roofline: time = max(FLOPs / peak, bytes / 3.35 TB/s), at 66.9 TFLOP/s fp32 and 495 TFLOP/s
 // TF32. The bytes are the requested sectors times 32: every sector from DRAM, as if no request
@@ -23,9 +24,11 @@
 
 #include "bench/model_shapes.h"
 #include "bench/occupancy.h"
+#include "kernels/cuda/autotune.h"
 #include "kernels/cuda/conv_versions.h"
 #include "kernels/cuda/emulator/engine.h"
 #include "kernels/cuda/gemm_versions.h"
+#include "kernels/contract.h"
 #include "kernels/nn_contract.h"
 
 namespace {
@@ -34,6 +37,9 @@ namespace emu = cyclone::emu;
 namespace kc = cyclone::kernels::cuda;
 using cyclone::kernels::ConvShape;
 using cyclone::kernels::GemmArgs;
+using cyclone::kernels::BinaryOp;
+using cyclone::kernels::DType;
+using cyclone::kernels::Layout;
 
 constexpr double kFp32Flops = 66.9e12, kTf32Flops = 495e12, kDramBytesPerSecond = 3.35e12;
 
@@ -184,6 +190,38 @@ void conv_rows(const Table& t, int64_t batch) {
 
 }  // namespace
 
+// The memory-bound kernels of a ResNet-20 step at stage 1 (batch x 16 x 32 x 32): batch-norm
+// statistics and backward sums, apply with ReLU, an elementwise add (the residual, float4), a
+// broadcast add over channels (collapsed dims, int32 indices) and a permute copy.
+void memory_rows(const Table& t, int64_t batch) {
+  const int64_t c = 16, hw = 32 * 32, total = batch * c * hw;
+  DeviceFloats x(total), dy(total), y(total), bias(c), mean(c), invstd(c), sum_dy(c), sum_dy_xhat(c);
+  const std::string shape = " " + std::to_string(batch) + "x16x32x32";
+  t.row("bn stats" + shape, 0, [&] { kc::batch_norm_stats(x.p, batch, c, hw, 1e-5, mean.p, invstd.p); });
+  t.row("bn backward sums" + shape, 0,
+        [&] { kc::batch_norm_backward_reduce(dy.p, x.p, batch, c, hw, mean.p, invstd.p, sum_dy.p, sum_dy_xhat.p); });
+  t.row("bn apply+relu" + shape, 0,
+        [&] { kc::batch_norm_apply(x.p, batch, c, hw, mean.p, invstd.p, nullptr, nullptr, true, y.p); });
+  Layout dense, channel;
+  dense.ndim = channel.ndim = 4;
+  const int64_t sizes[4] = {batch, c, 32, 32}, dense_strides[4] = {c * hw, hw, 32, 1}, channel_strides[4] = {0, 1, 0, 0};
+  for (int d = 0; d < 4; ++d) {
+    dense.sizes[d] = channel.sizes[d] = sizes[d];
+    dense.strides[d] = dense_strides[d];
+    channel.strides[d] = channel_strides[d];
+  }
+  channel.contiguous = false;
+  t.row("add (contiguous)" + shape, 0,
+        [&] { kc::binary(BinaryOp::Add, x.p, dense, dy.p, dense, y.p, total, 1.f); });
+  t.row("add (per-channel broadcast)" + shape, 0,
+        [&] { kc::binary(BinaryOp::Add, x.p, dense, bias.p, channel, y.p, total, 1.f); });
+  Layout transposed = dense;  // [n, c, h, w] read as [c, n, h, w]
+  transposed.sizes[0] = c, transposed.sizes[1] = batch;
+  transposed.strides[0] = hw, transposed.strides[1] = c * hw;
+  transposed.contiguous = false;
+  t.row("permute copy" + shape, 0, [&] { kc::copy(DType::f32, x.p, transposed, DType::f32, y.p, dense, total); });
+}
+
 int main(int argc, char** argv) {
   try {
     std::map<std::string, PtxasRow> ptxas;
@@ -210,9 +248,12 @@ int main(int argc, char** argv) {
     std::printf("Emulated-device profile (blocks sampled: the first %llu and every (blocks/%llu)-th of each launch, "
                 "totals scaled to the grid).\n\n",
                 (unsigned long long)emu::kProfileFirstBlocks, (unsigned long long)emu::kProfileStridedBlocks);
+    // Each row profiles one version: no tuning trials of the others (conv v1's GEMM is then v3).
+    kc::set_tune_policy(kc::TunePolicy::off);
     table.header();
     gemm_rows(table);
     conv_rows(table, batch);
+    memory_rows(table, batch);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
