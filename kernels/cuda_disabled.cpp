@@ -34,5 +34,11 @@ void copy_to_device_async(void*, const void*, size_t) { no_cuda("copy to CUDA");
 void* event_record() { no_cuda("CUDA event"); }
 void event_synchronize(void*) {}
 void event_destroy(void*) {}
+void capture_begin() { no_cuda("CUDA graph capture"); }
+void* capture_end() { no_cuda("CUDA graph capture"); }
+void capture_abandon() {}
+bool capturing() { return false; }
+void graph_replay(void*) { no_cuda("CUDA graph"); }
+void graph_destroy(void*) {}
 
 }  // namespace cyclone::kernels::cuda

@@ -41,5 +41,17 @@ void copy_to_device_async(void* dst, const void* pinned_src, size_t bytes);
 void* event_record();
 void event_synchronize(void* event);
 void event_destroy(void* event);
+// CUDA graphs of cyclone's stream (kernels/cuda/graph.cu). Between capture_begin and
+// capture_end the stream's work is recorded, not run; capture_end returns an executable
+// graph that graph_replay launches with one call, the kernels' parameters as captured.
+// During a capture nothing may synchronise or free device memory (the call fails, naming
+// itself, and invalidates the capture); capture_end then throws, naming that call.
+// capture_abandon ends a capture without a graph (after an exception, say).
+void capture_begin();
+void* capture_end();
+void capture_abandon();
+bool capturing();
+void graph_replay(void* graph);
+void graph_destroy(void* graph);
 
 }  // namespace cyclone::kernels::cuda

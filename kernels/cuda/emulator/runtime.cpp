@@ -87,7 +87,13 @@ void drain() {
   g_draining = false;
 }
 
+Capture g_capture;
+
 void enqueue(std::function<void()> op) {
+  if (g_capture.active) {
+    g_capture.ops.push_back(std::move(op));
+    return;
+  }
   if (options().blocking) {
     drain();
     op();
@@ -162,9 +168,24 @@ cudaError_t check_copy(const char* call, void* dst, const void* src, size_t n, c
   Lock lock(g_mu);        \
   if (g_sticky != cudaSuccess) return g_sticky
 
+// A call that would synchronise (or free memory) during a capture: fails it and invalidates
+// the capture, as in global capture mode.
+#define CYCLONE_EMU_NOT_IN_CAPTURE(call)                                                               \
+  if (g_capture.active) {                                                                             \
+    if (g_capture.invalidated_by.empty()) g_capture.invalidated_by = call;                            \
+    return fail(cudaErrorStreamCaptureUnsupported,                                                    \
+                std::string(call) + " during a stream capture (it synchronises or frees memory); "     \
+                                    "the capture is invalidated");                                    \
+  }
+
 }  // namespace
 
 const Allocation* find_allocation(uintptr_t address) { return lookup(address); }
+Capture& capture() { return g_capture; }
+void enqueue_work(std::function<void()> op) { enqueue(std::move(op)); }
+std::recursive_mutex& runtime_mutex() { return g_mu; }
+cudaError_t sticky_error() { return g_sticky; }
+cudaError_t fail_call(cudaError_t code, const std::string& detail) { return fail(code, detail); }
 
 void set_sticky_error(cudaError_t code, const std::string& message) {
   g_sticky = code;
@@ -339,6 +360,10 @@ const char* cudaGetErrorName(cudaError_t e) {
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
     case cudaErrorNoDevice: return "cudaErrorNoDevice";
+    case cudaErrorIllegalState: return "cudaErrorIllegalState";
+    case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated: return "cudaErrorStreamCaptureInvalidated";
+    case cudaErrorStreamCaptureUnmatched: return "cudaErrorStreamCaptureUnmatched";
   }
   return "cudaErrorUnknown";
 }
@@ -362,6 +387,10 @@ const char* cudaGetErrorString(cudaError_t e) {
     case cudaErrorLaunchFailure: text = "unspecified launch failure"; break;
     case cudaErrorInvalidDevice: text = "invalid device ordinal"; break;
     case cudaErrorNoDevice: text = "no CUDA-capable device is detected"; break;
+    case cudaErrorIllegalState: text = "the operation is not permitted in the current state"; break;
+    case cudaErrorStreamCaptureUnsupported: text = "operation not permitted when stream is capturing"; break;
+    case cudaErrorStreamCaptureInvalidated: text = "operation failed due to a previous error during capture"; break;
+    case cudaErrorStreamCaptureUnmatched: text = "the capture was not initiated in this stream"; break;
   }
   Lock lock(g_mu);
   auto it = g_details.find(e);
@@ -450,6 +479,7 @@ cudaError_t cudaRuntimeGetVersion(int* v) {
 
 cudaError_t cudaDeviceSynchronize() {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaDeviceSynchronize");
   drain();
   return g_sticky;
 }
@@ -501,6 +531,7 @@ cudaError_t cudaMalloc(void** ptr, size_t bytes) {
 
 cudaError_t cudaFree(void* ptr) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaFree");
   if (!ptr) return cudaSuccess;
   drain();  // cudaFree waits for the device
   auto it = g_allocations.find(reinterpret_cast<uintptr_t>(ptr));
@@ -525,6 +556,7 @@ cudaError_t cudaMallocHost(void** ptr, size_t bytes) { return cudaHostAlloc(ptr,
 
 cudaError_t cudaFreeHost(void* ptr) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaFreeHost");
   if (!ptr) return cudaSuccess;
   drain();
   auto it = g_allocations.find(reinterpret_cast<uintptr_t>(ptr));
@@ -544,6 +576,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   if (deferrable) {
     enqueue([=] { std::memmove(dst, src, bytes); });  // runs in stream order, reading the source then
   } else {
+    CYCLONE_EMU_NOT_IN_CAPTURE("cudaMemcpyAsync from or to pageable host memory");
     drain();  // pageable host memory: the copy is staged at once, as the CUDA runtime does
     if (g_sticky == cudaSuccess) std::memmove(dst, src, bytes);
   }
@@ -552,6 +585,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaMemcpy");
   if (cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, nullptr)) return e;
   drain();
   return g_sticky;
@@ -567,6 +601,7 @@ cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t) {
 
 cudaError_t cudaMemset(void* dst, int value, size_t bytes) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaMemset");
   if (cudaError_t e = cudaMemsetAsync(dst, value, bytes, nullptr)) return e;
   drain();
   return g_sticky;
@@ -588,6 +623,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t s) {
 
 cudaError_t cudaStreamSynchronize(cudaStream_t) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaStreamSynchronize");
   drain();
   return g_sticky;
 }
@@ -624,12 +660,14 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
 
 cudaError_t cudaEventSynchronize(cudaEvent_t) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaEventSynchronize");
   drain();
   return g_sticky;
 }
 
 cudaError_t cudaEventQuery(cudaEvent_t e) {
   CYCLONE_EMU_ENTER;
+  CYCLONE_EMU_NOT_IN_CAPTURE("cudaEventQuery");
   drain();  // the device makes progress whenever the host looks
   return e->done ? g_sticky : cudaErrorNotReady;
 }

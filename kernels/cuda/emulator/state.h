@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,20 @@ struct Allocation {
 };
 const Allocation* find_allocation(uintptr_t address);
 void set_sticky_error(cudaError_t code, const std::string& message);
+
+// ---- runtime.cpp: stream capture (the graph API is in graph.cpp) ----
+struct Capture {
+  cudaStream_t stream = nullptr;
+  bool active = false;
+  std::string invalidated_by;  // the call that invalidated the capture, or empty
+  std::vector<std::function<void()>> ops;  // the work recorded, in order
+};
+Capture& capture();
+// Runs `op` in stream order, or records it while a capture is active. Caller holds the lock.
+void enqueue_work(std::function<void()> op);
+std::recursive_mutex& runtime_mutex();
+cudaError_t sticky_error();
+cudaError_t fail_call(cudaError_t code, const std::string& detail);  // the call's error, not sticky
 
 // ---- access_checks.cpp ----
 void begin_block_checks();       // a new block: its shared memory holds garbage
