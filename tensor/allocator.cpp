@@ -2,6 +2,7 @@
 #include "tensor/allocator.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <stdexcept>
@@ -14,11 +15,23 @@
 namespace cyclone {
 namespace {
 
+using FreeLists = std::unordered_map<size_t, std::vector<void*>>;  // rounded size -> blocks
+
+// A GraphMemoryPool's blocks.
+struct GraphBlocks {
+  FreeLists free_blocks;
+  size_t owned = 0;
+};
+
 struct Pool {
   std::mutex mu;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;  // rounded size -> blocks
+  FreeLists free_blocks;
   MemoryStats stats;
   bool host = false;
+  // CUDA graphs: the pools by id, which of them captures (0: none), and each owned block's pool.
+  std::unordered_map<int, GraphBlocks> graphs;
+  int capturing = 0, next_graph = 1;
+  std::unordered_map<void*, int> graph_of;
   // Cached host blocks go back to malloc at exit (device blocks go with the driver).
   ~Pool() {
     if (!host) return;
@@ -78,18 +91,37 @@ size_t allocation_size(Device device, size_t bytes) {
   return round_up(bytes, pow2 / 8);
 }
 
+namespace {
+
+// A block of `size` from `lists`, or null.
+void* take(FreeLists& lists, size_t size) {
+  auto it = lists.find(size);
+  if (it == lists.end() || it->second.empty()) return nullptr;
+  void* ptr = it->second.back();
+  it->second.pop_back();
+  return ptr;
+}
+
+}  // namespace
+
 void* allocate(Device device, size_t bytes) {
   const size_t size = allocation_size(device, bytes);
   Pool& p = pool_for(device);
   std::lock_guard<std::mutex> lock(p.mu);
-  auto it = p.free_blocks.find(size);
-  if (it != p.free_blocks.end() && !it->second.empty()) {
-    void* ptr = it->second.back();
-    it->second.pop_back();
+  GraphBlocks* graph = p.capturing ? &p.graphs[p.capturing] : nullptr;
+  void* cached = graph ? take(graph->free_blocks, size) : nullptr;
+  if (!cached) {
+    cached = take(p.free_blocks, size);
+    if (cached && graph) {  // a cache block joins the graph for good
+      p.graph_of[cached] = p.capturing;
+      ++graph->owned;
+    }
+  }
+  if (cached) {
     p.stats.cache_hits++;
     note_alloc(p.stats, size);
-    if (!device.is_cpu()) kernels::cuda::mark_in_use(ptr, bytes);
-    return ptr;
+    if (!device.is_cpu()) kernels::cuda::mark_in_use(cached, bytes);
+    return cached;
   }
   void* ptr = nullptr;
   if (device.is_cpu()) {
@@ -111,6 +143,10 @@ void* allocate(Device device, size_t bytes) {
   p.stats.driver_allocs++;
   p.stats.reserved_bytes += size;
   note_alloc(p.stats, size);
+  if (graph) {
+    p.graph_of[ptr] = p.capturing;
+    ++graph->owned;
+  }
   if (!device.is_cpu()) kernels::cuda::mark_in_use(ptr, bytes);
   return ptr;
 }
@@ -127,7 +163,12 @@ void deallocate(Device device, void* ptr, size_t bytes) {
     return;
   }
   if (!device.is_cpu()) kernels::cuda::mark_cached(ptr);
-  p.free_blocks[size].push_back(ptr);
+  const auto owner = p.graph_of.find(ptr);
+  if (owner != p.graph_of.end()) {
+    p.graphs[owner->second].free_blocks[size].push_back(ptr);
+  } else {
+    p.free_blocks[size].push_back(ptr);
+  }
 }
 
 MemoryStats memory_stats(Device device) {
@@ -146,6 +187,47 @@ void empty_cache(Device device) {
   Pool& p = pool_for(device);
   std::lock_guard<std::mutex> lock(p.mu);
   release_cached(p);
+}
+
+GraphMemoryPool::GraphMemoryPool(Device device) : device_(device), id_(0) {
+  if (!device.is_cuda()) throw std::invalid_argument("GraphMemoryPool: CUDA graphs need a CUDA device, not " + device.str());
+  Pool& p = pool_for(device);
+  std::lock_guard<std::mutex> lock(p.mu);
+  id_ = p.next_graph++;
+  p.graphs[id_];
+}
+
+GraphMemoryPool::~GraphMemoryPool() {
+  Pool& p = pool_for(device_);
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (p.capturing == id_) p.capturing = 0;
+  GraphBlocks& g = p.graphs[id_];
+  for (auto& [size, blocks] : g.free_blocks) {
+    for (void* b : blocks) p.free_blocks[size].push_back(b);
+  }
+  for (auto it = p.graph_of.begin(); it != p.graph_of.end();) {  // held blocks go to the cache when freed
+    it = it->second == id_ ? p.graph_of.erase(it) : std::next(it);
+  }
+  p.graphs.erase(id_);
+}
+
+void GraphMemoryPool::begin_capture() {
+  Pool& p = pool_for(device_);
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (p.capturing != 0 && p.capturing != id_) throw std::logic_error("GraphMemoryPool: another pool is capturing");
+  p.capturing = id_;
+}
+
+void GraphMemoryPool::end_capture() {
+  Pool& p = pool_for(device_);
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (p.capturing == id_) p.capturing = 0;
+}
+
+size_t GraphMemoryPool::blocks() const {
+  Pool& p = pool_for(device_);
+  std::lock_guard<std::mutex> lock(p.mu);
+  return p.graphs[id_].owned;
 }
 
 }  // namespace cyclone

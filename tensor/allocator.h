@@ -26,4 +26,27 @@ void empty_cache(Device device);
 // The size the allocator actually reserves for a request (exposed for tests).
 size_t allocation_size(Device device, size_t bytes);
 
+// The memory of a CUDA graph (kernels/cuda_runtime.h's capture): while capturing, the
+// device's allocations come from this pool (a block it holds, else one from the cache or
+// the driver) and the blocks freed go back to it, not to the cache. It keeps them after
+// the capture, so every replay of the graph finds the memory it was captured with and no
+// tensor made outside the graph is ever given a block the graph writes. A block a tensor
+// still holds returns to the pool when freed. Destroying the pool (after the graph) gives
+// its free blocks to the device's cache, and the blocks tensors still hold go there when
+// they are freed. One pool captures at a time.
+class GraphMemoryPool {
+ public:
+  explicit GraphMemoryPool(Device device);
+  ~GraphMemoryPool();
+  GraphMemoryPool(const GraphMemoryPool&) = delete;
+  GraphMemoryPool& operator=(const GraphMemoryPool&) = delete;
+  void begin_capture();  // the device's allocations and frees go to this pool...
+  void end_capture();    // ...until this
+  size_t blocks() const;  // blocks the pool owns, held or free
+
+ private:
+  Device device_;
+  int id_;
+};
+
 }  // namespace cyclone
