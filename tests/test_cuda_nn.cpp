@@ -15,9 +15,6 @@
 #include "test_nn_kernels_helpers.h"
 
 using cyclone::test::check_close;
-using cyclone::test::DeviceVec;
-using cyclone::test::garbage;
-using cyclone::test::garbage_indices;
 using cyclone::test::cuda_or_skip;
 using cyclone::test::random_floats;
 namespace K = cyclone::kernels;
@@ -25,6 +22,10 @@ namespace cpu = cyclone::kernels::cpu;
 namespace gpu = cyclone::kernels::cuda;
 
 #if CYCLONE_WITH_CUDA
+using cyclone::test::DeviceVec;
+using cyclone::test::garbage;
+using cyclone::test::garbage_indices;
+
 namespace {
 
 K::ConvGeometry conv(int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
