@@ -10,6 +10,7 @@
 
 // tensor/ and autograd/: tensors, devices, random numbers, differentiable ops.
 #include "tensor/allocator.h"
+#include "tensor/cuda_graph.h"
 #include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/gather.h"
@@ -94,4 +95,5 @@
 #include "train/lr_finder.h"
 #include "train/param_groups.h"
 #include "train/precise_bn.h"
+#include "train/step_graph.h"
 #include "train/train_step.h"

@@ -10,6 +10,7 @@
 #include "train/builtin_callbacks.h"
 #include "train/interrupt.h"
 #include "train/learner.h"
+#include "train/step_graph.h"
 #include "train/train_step.h"
 
 namespace cyclone::train {
@@ -104,6 +105,9 @@ FitResult Learner::fit(const FitPlan& plan) {
   ts.schedule = schedule;
   ts.default_momentum = opts_.momentum;
   const Device device = train_->options().device;
+  // On CUDA the steps' forward and backward replay a CUDA graph after warm-up (step_graph.h).
+  StepGraph graph;
+  if (device.is_cuda() && cuda_graphs_enabled()) ts.graph = &graph;
   int64_t step = start.step, start_batch = start.batch;
   auto limit_reached = [&] { return plan.max_steps >= 0 && step >= plan.max_steps; };
   auto interrupted = [&] { return opts_.handle_interrupts && interrupt_signal() != 0; };

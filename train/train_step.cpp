@@ -5,6 +5,7 @@
 
 #include "autograd/node.h"
 #include "nn/functional.h"
+#include "train/step_graph.h"
 
 namespace cyclone::train {
 namespace F = nn::functional;
@@ -32,10 +33,15 @@ Tensor train_step(const TrainStep& s, const Tensor& x, const Tensor& y, int64_t 
     NoGradGuard no_grad;
     return s.forward(x);
   }
-  s.optimizer->zero_grad();
-  Tensor loss = F::cross_entropy(s.forward(x), y, F::Reduction::Mean, s.label_smoothing);
-  loss.backward();
+  const Tensor loss = s.graph ? s.graph->run(s, x, y) : forward_backward(s, x, y);
   if (s.parts == StepParts::all) s.optimizer->step();
+  return loss;
+}
+
+Tensor forward_backward(const TrainStep& s, const Tensor& x, const Tensor& y) {
+  s.optimizer->zero_grad();
+  const Tensor loss = F::cross_entropy(s.forward(x), y, F::Reduction::Mean, s.label_smoothing);
+  loss.backward();
   return loss.detach();
 }
 

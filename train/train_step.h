@@ -12,6 +12,8 @@
 
 namespace cyclone::train {
 
+class StepGraph;
+
 // Which parts of the step run.
 enum class StepParts {
   all,           // zero_grad, forward, loss, backward, optimizer step
@@ -27,6 +29,8 @@ struct TrainStep {
   // When set, its value at the step's index sets each group's lr and momentum first.
   const schedules::Schedule* schedule = nullptr;
   double default_momentum = 0.9;  // for groups whose schedule value has no momentum
+  // When set (CUDA), zero_grad + forward + loss + backward run as its CUDA graph (step_graph.h).
+  StepGraph* graph = nullptr;
 };
 
 // Sets every parameter group's lr and momentum from `schedule` at `step` (one schedule
@@ -40,5 +44,9 @@ void apply_schedule(const schedules::Schedule& schedule, int64_t step, optim::Op
 // StepParts::forward_only, the forward's output instead (y is not used).
 Tensor train_step(const TrainStep& s, const Tensor& x, const Tensor& y, int64_t step = 0,
                   const std::function<void()>& ready = {});
+
+// The step's zero_grad, forward, cross-entropy and backward, eagerly (what a StepGraph
+// captures); returns the mean loss, detached.
+Tensor forward_backward(const TrainStep& s, const Tensor& x, const Tensor& y);
 
 }  // namespace cyclone::train
