@@ -30,9 +30,10 @@ void synchronize() {}
 void* pinned_malloc(size_t) { no_cuda("pinned_malloc"); }
 void pinned_free(void*) {}
 size_t mem_total(int) { return 0; }
-void copy_to_device_async(void*, const void*, size_t) { no_cuda("copy to CUDA"); }
-void* event_record() { no_cuda("CUDA event"); }
+void copy_to_device_async(void*, const void*, size_t, Stream) { no_cuda("copy to CUDA"); }
+void* event_record(Stream) { no_cuda("CUDA event"); }
 void event_synchronize(void*) {}
+void stream_wait_event(Stream, void*) { no_cuda("CUDA event"); }
 void event_destroy(void*) {}
 void capture_begin() { no_cuda("CUDA graph capture"); }
 void* capture_end() { no_cuda("CUDA graph capture"); }

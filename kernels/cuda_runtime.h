@@ -34,18 +34,23 @@ void synchronize();
 void* pinned_malloc(size_t bytes);
 void pinned_free(void* ptr);
 size_t mem_total(int index);
-// Asynchronous upload from pinned memory: returns at once; the source must stay
-// untouched until an event recorded after it has completed.
-void copy_to_device_async(void* dst, const void* pinned_src, size_t bytes);
-// Events on cyclone's stream, by handle: record, then wait on the host.
-void* event_record();
+// The streams: `compute`, which every kernel and copy runs on, and `upload`, the data
+// loader's, whose host-to-device copies overlap the compute (events order the two).
+enum class Stream { compute, upload };
+// Asynchronous upload from pinned memory on `stream`: returns at once; the source must
+// stay untouched until an event recorded after it has completed.
+void copy_to_device_async(void* dst, const void* pinned_src, size_t bytes, Stream stream = Stream::compute);
+// Events by handle: record on a stream, wait on the host, or make a stream wait for one.
+void* event_record(Stream stream = Stream::compute);
 void event_synchronize(void* event);
+void stream_wait_event(Stream stream, void* event);
 void event_destroy(void* event);
 // CUDA graphs of cyclone's stream (kernels/cuda/graph.cu). Between capture_begin and
 // capture_end the stream's work is recorded, not run; capture_end returns an executable
 // graph that graph_replay launches with one call, the kernels' parameters as captured.
-// During a capture nothing may synchronise or free device memory (the call fails, naming
-// itself, and invalidates the capture); capture_end then throws, naming that call.
+// During a capture nothing on the capturing thread may synchronise or free device memory
+// (the call fails, naming itself, and invalidates the capture); capture_end then throws,
+// naming that call. Other threads' work (the data loader's uploads) is not captured.
 // capture_abandon ends a capture without a graph (after an exception, say).
 void capture_begin();
 void* capture_end();

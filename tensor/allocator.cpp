@@ -7,6 +7,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct Pool {
   // CUDA graphs: the pools by id, which of them captures (0: none), and each owned block's pool.
   std::unordered_map<int, GraphBlocks> graphs;
   int capturing = 0, next_graph = 1;
+  std::thread::id capturing_thread;  // only its allocations go to the capturing pool
   std::unordered_map<void*, int> graph_of;
   // Cached host blocks go back to malloc at exit (device blocks go with the driver).
   ~Pool() {
@@ -108,7 +110,8 @@ void* allocate(Device device, size_t bytes) {
   const size_t size = allocation_size(device, bytes);
   Pool& p = pool_for(device);
   std::lock_guard<std::mutex> lock(p.mu);
-  GraphBlocks* graph = p.capturing ? &p.graphs[p.capturing] : nullptr;
+  const bool into_graph = p.capturing && p.capturing_thread == std::this_thread::get_id();
+  GraphBlocks* graph = into_graph ? &p.graphs[p.capturing] : nullptr;
   void* cached = graph ? take(graph->free_blocks, size) : nullptr;
   if (!cached) {
     cached = take(p.free_blocks, size);
@@ -216,6 +219,7 @@ void GraphMemoryPool::begin_capture() {
   std::lock_guard<std::mutex> lock(p.mu);
   if (p.capturing != 0 && p.capturing != id_) throw std::logic_error("GraphMemoryPool: another pool is capturing");
   p.capturing = id_;
+  p.capturing_thread = std::this_thread::get_id();
 }
 
 void GraphMemoryPool::end_capture() {

@@ -27,7 +27,7 @@ void empty_cache(Device device);
 size_t allocation_size(Device device, size_t bytes);
 
 // The memory of a CUDA graph (kernels/cuda_runtime.h's capture): while capturing, the
-// device's allocations come from this pool (a block it holds, else one from the cache or
+// capturing thread's allocations on the device come from this pool (a block it holds, else one from the cache or
 // the driver) and the blocks freed go back to it, not to the cache. It keeps them after
 // the capture, so every replay of the graph finds the memory it was captured with and no
 // tensor made outside the graph is ever given a block the graph writes. A block a tensor

@@ -23,7 +23,13 @@ Tensor empty_pinned(const Shape& shape, DType dtype) {
   return Tensor(impl);
 }
 
-void upload_async(const Tensor& dst, const Tensor& src) {
+namespace {
+kernels::cuda::Stream kernel_stream(CudaStream s) {
+  return s == CudaStream::upload ? kernels::cuda::Stream::upload : kernels::cuda::Stream::compute;
+}
+}  // namespace
+
+void upload_async(const Tensor& dst, const Tensor& src, CudaStream stream) {
   if (!dst.is_cuda() || !dst.is_contiguous()) throw std::invalid_argument("upload_async: dst must be a contiguous CUDA tensor");
   if (!src.device().is_cpu() || !src.storage()->pinned() || !src.is_contiguous()) {
     throw std::invalid_argument("upload_async: src must be a contiguous pinned CPU tensor (see empty_pinned)");
@@ -33,12 +39,17 @@ void upload_async(const Tensor& dst, const Tensor& src) {
                                 " does not match dst " + shape_str(dst.shape()) + " " + dtype_name(dst.dtype()));
   }
   if (dst.numel() == 0) return;
-  kernels::cuda::copy_to_device_async(dst.raw_data(), src.raw_data(), static_cast<size_t>(dst.numel()) * dst.element_size());
+  kernels::cuda::copy_to_device_async(dst.raw_data(), src.raw_data(), static_cast<size_t>(dst.numel()) * dst.element_size(),
+                                      kernel_stream(stream));
 }
 
-void StreamEvent::record() {
+void StreamEvent::record(CudaStream stream) {
   reset();
-  handle_ = kernels::cuda::event_record();
+  handle_ = kernels::cuda::event_record(kernel_stream(stream));
+}
+
+void StreamEvent::make_wait(CudaStream stream) const {
+  if (handle_) kernels::cuda::stream_wait_event(kernel_stream(stream), handle_);
 }
 
 void StreamEvent::wait() {

@@ -58,21 +58,27 @@ class DataLoader {
 
  private:
   struct Slot;
+  // A batch as the producer leaves it: on CUDA, still in its slot's device buffers.
+  struct Built {
+    Batch batch;
+    int slot = -1;  // CUDA: the slot holding it
+    int64_t count = 0;
+  };
   void stop();
   void produce(int64_t epoch, int64_t start_batch, uint64_t generation);
-  Batch build(const std::vector<int64_t>& order, int64_t b, int64_t epoch);
+  Built build(const std::vector<int64_t>& order, int64_t b, int64_t epoch);
 
   std::shared_ptr<const data::ImageSet> set_;
   LoaderOptions opts_;
   std::thread worker_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Batch> ready_;
+  std::deque<Built> ready_;
   bool done_ = true, quit_ = false;
   uint64_t generation_ = 0;
   std::exception_ptr error_;
   int64_t next_index_ = 0, end_index_ = 0;
-  std::vector<std::unique_ptr<Slot>> slots_;  // pinned staging buffers (CUDA only)
+  std::vector<std::unique_ptr<Slot>> slots_;  // pinned staging and device buffers (CUDA only)
   size_t next_slot_ = 0;
 };
 

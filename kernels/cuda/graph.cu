@@ -1,5 +1,6 @@
 // CUDA graphs of cyclone's stream (kernels/cuda_runtime.h): capture, replay,
-// and the error that names what broke a capture.
+// and the error that names what broke a capture. Captures are thread-local:
+// the data loader's thread goes on uploading on its own stream meanwhile.
 #include <stdexcept>
 #include <string>
 
@@ -8,7 +9,7 @@
 
 namespace cyclone::kernels::cuda {
 
-void capture_begin() { CYCLONE_CUDA_CHECK(cudaStreamBeginCapture(stream(), cudaStreamCaptureModeGlobal)); }
+void capture_begin() { CYCLONE_CUDA_CHECK(cudaStreamBeginCapture(stream(), cudaStreamCaptureModeThreadLocal)); }
 
 void* capture_end() {
   cudaGraph_t graph = nullptr;

@@ -137,18 +137,37 @@ void pinned_free(void* p) {
   if (p) report_release_error(cudaFreeHost(p), "cudaFreeHost");
 }
 
-void copy_to_device_async(void* dst, const void* src, size_t bytes) {
-  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
+namespace {
+
+cudaStream_t upload_stream() {
+  static cudaStream_t s = [] {
+    cudaStream_t st = nullptr;
+    CYCLONE_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    return st;
+  }();
+  return s;
 }
 
-void* event_record() {
+cudaStream_t stream_of(Stream s) { return s == Stream::upload ? upload_stream() : stream(); }
+
+}  // namespace
+
+void copy_to_device_async(void* dst, const void* src, size_t bytes, Stream s) {
+  CYCLONE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_of(s)));
+}
+
+void* event_record(Stream s) {
   cudaEvent_t e = nullptr;
   CYCLONE_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-  CYCLONE_CUDA_CHECK(cudaEventRecord(e, stream()));
+  CYCLONE_CUDA_CHECK(cudaEventRecord(e, stream_of(s)));
   return e;
 }
 
 void event_synchronize(void* e) { CYCLONE_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
+
+void stream_wait_event(Stream s, void* e) {
+  CYCLONE_CUDA_CHECK(cudaStreamWaitEvent(stream_of(s), static_cast<cudaEvent_t>(e), 0));
+}
 
 void event_destroy(void* e) {
   if (e) report_release_error(cudaEventDestroy(static_cast<cudaEvent_t>(e)), "cudaEventDestroy");

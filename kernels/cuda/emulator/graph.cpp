@@ -32,6 +32,7 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode) {
   }
   capture() = {};
   capture().stream = s;
+  capture().thread = std::this_thread::get_id();
   capture().active = true;
   return cudaSuccess;
 }
@@ -55,7 +56,7 @@ cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph) {
 cudaError_t cudaStreamIsCapturing(cudaStream_t s, cudaStreamCaptureStatus* status) {
   CYCLONE_EMU_GRAPH_ENTER;
   const auto& c = capture();
-  *status = !c.active || c.stream != s ? cudaStreamCaptureStatusNone
+  *status = !c.active || c.stream != s || c.thread != std::this_thread::get_id() ? cudaStreamCaptureStatusNone
             : c.invalidated_by.empty() ? cudaStreamCaptureStatusActive
                                        : cudaStreamCaptureStatusInvalidated;
   return cudaSuccess;

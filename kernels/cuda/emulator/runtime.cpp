@@ -89,8 +89,10 @@ void drain() {
 
 Capture g_capture;
 
+bool capturing_here() { return g_capture.active && g_capture.thread == std::this_thread::get_id(); }
+
 void enqueue(std::function<void()> op) {
-  if (g_capture.active) {
+  if (capturing_here()) {
     g_capture.ops.push_back(std::move(op));
     return;
   }
@@ -168,10 +170,10 @@ cudaError_t check_copy(const char* call, void* dst, const void* src, size_t n, c
   Lock lock(g_mu);        \
   if (g_sticky != cudaSuccess) return g_sticky
 
-// A call that would synchronise (or free memory) during a capture: fails it and invalidates
-// the capture, as in global capture mode.
+// A call that would synchronise (or free memory) on the capturing thread: fails it and
+// invalidates the capture, as in thread-local capture mode.
 #define CYCLONE_EMU_NOT_IN_CAPTURE(call)                                                               \
-  if (g_capture.active) {                                                                             \
+  if (capturing_here()) {                                                                             \
     if (g_capture.invalidated_by.empty()) g_capture.invalidated_by = call;                            \
     return fail(cudaErrorStreamCaptureUnsupported,                                                    \
                 std::string(call) + " during a stream capture (it synchronises or frees memory); "     \

@@ -123,11 +123,12 @@ cudaError_t cudaEventSynchronize(cudaEvent_t e);
 cudaError_t cudaEventQuery(cudaEvent_t e);
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t stop);
 
-// Stream capture and graphs (graph.cpp). While a stream captures, the emulator records all
-// queued work (kernels, async copies and memsets, event records) into its graph, in order:
-// it runs every stream in one submission order, and cyclone uses one stream. A synchronising
-// call or cudaFree during a capture fails with cudaErrorStreamCaptureUnsupported and
-// invalidates the capture, as in global capture mode on a GPU.
+// Stream capture and graphs (graph.cpp), as in thread-local capture mode: while a stream
+// captures, the emulator records all the work the capturing thread queues (kernels, async
+// copies and memsets, event records) into its graph, in order (it runs every stream in one
+// submission order); other threads' work runs as usual. A synchronising call or cudaFree on
+// the capturing thread fails with cudaErrorStreamCaptureUnsupported and invalidates the
+// capture.
 cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode mode);
 cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph);
 cudaError_t cudaStreamIsCapturing(cudaStream_t s, cudaStreamCaptureStatus* status);

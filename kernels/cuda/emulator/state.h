@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -104,12 +105,13 @@ void set_sticky_error(cudaError_t code, const std::string& message);
 // ---- runtime.cpp: stream capture (the graph API is in graph.cpp) ----
 struct Capture {
   cudaStream_t stream = nullptr;
+  std::thread::id thread;  // the capturing thread: only its work is recorded, only it is restricted
   bool active = false;
   std::string invalidated_by;  // the call that invalidated the capture, or empty
   std::vector<std::function<void()>> ops;  // the work recorded, in order
 };
 Capture& capture();
-// Runs `op` in stream order, or records it while a capture is active. Caller holds the lock.
+// Runs `op` in stream order, or records it while this thread captures. Caller holds the lock.
 void enqueue_work(std::function<void()> op);
 std::recursive_mutex& runtime_mutex();
 cudaError_t sticky_error();
