@@ -130,9 +130,9 @@ void bench_activation(Ctx& ctx, int64_t n, int64_t c, int64_t h, int64_t w) {
   for (bool relu : {false, true}) {
     out.fill_(std::nan(""));
     kh::batch_norm_apply(x.host.data(), n, c, s, mean.data(), invstd.data(), weight.host.data(), bias.host.data(),
-                         relu, ref.data());
+                         nullptr, relu, ref.data());
     auto apply = [&] {
-      kc::batch_norm_apply(x.d(), n, c, s, m.data<float>(), is.data<float>(), weight.d(), bias.d(), relu,
+      kc::batch_norm_apply(x.d(), n, c, s, m.data<float>(), is.data<float>(), weight.d(), bias.d(), nullptr, relu,
                            out.data<float>());
     };
     apply();

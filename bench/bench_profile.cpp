@@ -201,7 +201,7 @@ void memory_rows(const Table& t, int64_t batch) {
   t.row("bn backward sums" + shape, 0,
         [&] { kc::batch_norm_backward_reduce(dy.p, x.p, batch, c, hw, mean.p, invstd.p, sum_dy.p, sum_dy_xhat.p); });
   t.row("bn apply+relu" + shape, 0,
-        [&] { kc::batch_norm_apply(x.p, batch, c, hw, mean.p, invstd.p, nullptr, nullptr, true, y.p); });
+        [&] { kc::batch_norm_apply(x.p, batch, c, hw, mean.p, invstd.p, nullptr, nullptr, nullptr, true, y.p); });
   Layout dense, channel;
   dense.ndim = channel.ndim = 4;
   const int64_t sizes[4] = {batch, c, 32, 32}, dense_strides[4] = {c * hw, hw, 32, 1}, channel_strides[4] = {0, 1, 0, 0};

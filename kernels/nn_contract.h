@@ -55,10 +55,11 @@ struct PoolGeometry {
   /* Per-channel batch statistics over n and s (s = h*w): mean and 1/sqrt(biased var + eps). */      \
   void batch_norm_stats(const float* x, int64_t n, int64_t c, int64_t s, double eps, float* mean,    \
                         float* invstd);                                                               \
-  /* y = (x - mean) * invstd * weight + bias, then max(y, 0) if relu. weight/bias may be null. */     \
+  /* y = (x - mean) * invstd * weight + bias, plus residual[i] (a ResNet block's shortcut),      \
+     then max(y, 0) if relu. weight, bias and residual may be null; residual is [n, c, s]. */        \
   void batch_norm_apply(const float* x, int64_t n, int64_t c, int64_t s, const float* mean,          \
-                        const float* invstd, const float* weight, const float* bias, bool relu,       \
-                        float* y);                                                                    \
+                        const float* invstd, const float* weight, const float* bias,                  \
+                        const float* residual, bool relu, float* y);                                  \
   /* Per-channel sums for the backward: sum_dy[c] = sum dy, sum_dy_xhat[c] = sum dy * xhat. */         \
   void batch_norm_backward_reduce(const float* dy, const float* x, int64_t n, int64_t c, int64_t s,   \
                                   const float* mean, const float* invstd, float* sum_dy,              \

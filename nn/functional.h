@@ -42,10 +42,11 @@ Tensor index_select(const Tensor& x, int64_t dim, const std::vector<int64_t>& in
 // batch statistics (biased variance) and updates running_mean/running_var in
 // place with `momentum` (unbiased variance), exactly as PyTorch; in eval mode
 // uses the running statistics. weight/bias/running stats may be undefined.
-// fuse_relu applies max(y, 0) in the same kernel.
+// fuse_relu applies max(y, 0) in the same kernel; residual (x's shape), when defined, is
+// added before it: relu(bn(x) + residual), a ResNet block's tail in one pass.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5,
-                  bool fuse_relu = false);
+                  bool fuse_relu = false, const Tensor& residual = Tensor());
 
 struct Pool2dOptions {
   int64_t kernel_h = 2, kernel_w = 2, stride_h = 2, stride_w = 2, pad_h = 0, pad_w = 0;

@@ -13,7 +13,8 @@
 namespace cyclone::nn::functional {
 
 Tensor batch_norm(const Tensor& x0, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps, bool fuse_relu) {
+                  const Tensor& bias, bool training, double momentum, double eps, bool fuse_relu,
+                  const Tensor& residual) {
   if (x0.dim() < 2 || x0.dim() > 4) {
     throw std::invalid_argument("batch_norm: expected input [N, C], [N, C, L] or [N, C, H, W], got " +
                                 shape_str(x0.shape()));
@@ -30,7 +31,11 @@ Tensor batch_norm(const Tensor& x0, const Tensor& running_mean, const Tensor& ru
     throw std::invalid_argument("batch_norm: expected more than 1 value per channel when training, got input " +
                                 shape_str(x0.shape()));
   }
-  dispatch::common_device({x0, running_mean, running_var, weight, bias}, "batch_norm");
+  if (residual.defined() && residual.shape() != x0.shape()) {
+    throw std::invalid_argument("batch_norm: the residual " + shape_str(residual.shape()) +
+                                " must have the input's shape " + shape_str(x0.shape()));
+  }
+  dispatch::common_device({x0, running_mean, running_var, weight, bias, residual}, "batch_norm");
   const Tensor x = x0.contiguous().detach();
   const Tensor w = weight.defined() ? weight.contiguous().detach() : Tensor();
   const Tensor b = bias.defined() ? bias.contiguous().detach() : Tensor();
@@ -54,22 +59,24 @@ Tensor batch_norm(const Tensor& x0, const Tensor& running_mean, const Tensor& ru
       st.mean.copy_(running_mean);
       st.invstd.copy_(rdiv(1.0, sqrt(add(running_var, eps))));
     }
-    y = dispatch::batch_norm_apply(x, st.mean, st.invstd, w, b, fuse_relu);
+    const Tensor r = residual.defined() ? residual.detach() : Tensor();
+    y = dispatch::batch_norm_apply(x, st.mean, st.invstd, w, b, fuse_relu, r);
   }
   // With xhat = (x - mean) invstd and M = N*S values per channel:
   //   training: dx = w invstd (dy - sum(dy)/M - xhat sum(dy xhat)/M)   (mean and invstd depend on x)
   //   eval:     dx = w invstd dy
   //   dw = sum(dy xhat),  db = sum(dy)
-  // With fuse_relu, dy is first masked by y > 0.
-  return record("BatchNormBackward", {x0, weight, bias}, y,
+  // With fuse_relu, dy is first masked by y > 0; d residual = that masked dy.
+  return record("BatchNormBackward", {x0, weight, bias, residual}, y,
                 [x, w, st, use_batch_stats, fuse_relu, y = y.detach(), has_w = weight.defined(),
-                 has_b = bias.defined()](const Tensor& dy0) {
+                 has_b = bias.defined(), has_r = residual.defined()](const Tensor& dy0) {
                   Tensor dy = dy0.contiguous();
                   if (fuse_relu) dy = dispatch::binary(dispatch::BinaryOp::ReluBackward, dy, y);
                   const dispatch::BatchNormSums sums = dispatch::batch_norm_backward_reduce(dy, x, st.mean, st.invstd);
                   const Tensor dx = dispatch::batch_norm_backward_input(
                       dy, x, st.mean, st.invstd, w, use_batch_stats ? sums : dispatch::BatchNormSums{});
-                  return std::vector<Tensor>{dx, has_w ? sums.sum_dy_xhat : Tensor(), has_b ? sums.sum_dy : Tensor()};
+                  return std::vector<Tensor>{dx, has_w ? sums.sum_dy_xhat : Tensor(), has_b ? sums.sum_dy : Tensor(),
+                                             has_r ? dy : Tensor()};
                 });
 }
 

@@ -90,7 +90,12 @@ std::string BatchNorm::extra_repr() const {
   return os.str();
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+Tensor BatchNorm::forward(const Tensor& x) { return forward(x, Tensor()); }
+
+Tensor BatchNorm::forward(const Tensor& x, const Tensor& residual) {
+  if (residual.defined() && !fuse_relu) {
+    throw std::invalid_argument(type_name() + ": a residual is added only before a fused ReLU (set fuse_relu)");
+  }
   const bool dims_ok = expected_dims_ == 4 ? x.dim() == 4 : (x.dim() == 2 || x.dim() == 3);
   if (!dims_ok || x.size(1) != features_) {
     throw std::invalid_argument(type_name() + "(" + std::to_string(features_) + "): expected input " +
@@ -108,7 +113,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
       num_batches_tracked.copy_(add(num_batches_tracked.to(DType::f32), 1.0).to(DType::i64));
     }
   }
-  return functional::batch_norm(x, running_mean, running_var, weight, bias, use_batch, momentum, eps, fuse_relu);
+  return functional::batch_norm(x, running_mean, running_var, weight, bias, use_batch, momentum, eps, fuse_relu,
+                                residual);
 }
 
 Linear::Linear(int64_t in, int64_t out, bool with_bias) : in_features(in), out_features(out) {

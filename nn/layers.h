@@ -41,6 +41,8 @@ class BatchNorm : public Module {
   BatchNorm(int64_t features, int expected_dims, double eps = 1e-5, double momentum = 0.1, bool affine = true,
             bool track_running_stats = true);
   Tensor forward(const Tensor& x) override;
+  // relu(bn(x) + residual) in one pass (a ResNet block's tail); fuse_relu must be set.
+  Tensor forward(const Tensor& x, const Tensor& residual);
   std::string type_name() const override { return expected_dims_ == 4 ? "BatchNorm2d" : "BatchNorm1d"; }
   std::string extra_repr() const override;
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;

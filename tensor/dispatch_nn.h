@@ -26,8 +26,9 @@ struct BatchStats {
 };
 BatchStats batch_norm_stats(const Tensor& x, double eps);
 // y = (x - mean) * invstd * weight + bias, then max(y, 0) if relu; weight/bias may be undefined.
+// residual, when defined, is added before the ReLU (the shape of x).
 Tensor batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
-                        const Tensor& bias, bool relu);
+                        const Tensor& bias, bool relu, const Tensor& residual = Tensor());
 struct BatchNormSums {
   Tensor sum_dy, sum_dy_xhat;  // [C]: sum of dy and of dy * xhat over N and S
 };

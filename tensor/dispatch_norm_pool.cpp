@@ -51,16 +51,24 @@ BatchStats batch_norm_stats(const Tensor& x0, double eps) {
 }
 
 Tensor batch_norm_apply(const Tensor& x0, const Tensor& mean0, const Tensor& invstd0, const Tensor& weight0,
-                        const Tensor& bias0, bool relu) {
+                        const Tensor& bias0, bool relu, const Tensor& residual0) {
   NoGradGuard no_grad;
-  const Device dev = common_device({x0, mean0, invstd0, weight0, bias0}, "batch_norm");
+  const Device dev = common_device({x0, mean0, invstd0, weight0, bias0, residual0}, "batch_norm");
   const Tensor x = dense(x0, DType::f32, "batch_norm", "input");
   const Planes p = planes_of(x, "batch_norm");
   const Tensor mean = per_channel(mean0, p.c, "batch_norm", "mean"), invstd = per_channel(invstd0, p.c, "batch_norm", "invstd");
   const Tensor w = per_channel(weight0, p.c, "batch_norm", "weight"), b = per_channel(bias0, p.c, "batch_norm", "bias");
+  Tensor residual;
+  if (residual0.defined()) {
+    if (residual0.shape() != x.shape()) {
+      throw std::invalid_argument("batch_norm: the residual " + shape_str(residual0.shape()) +
+                                  " must have the input's shape " + shape_str(x.shape()));
+    }
+    residual = dense(residual0, DType::f32, "batch_norm", "residual");
+  }
   Tensor y = empty(x.shape(), TensorOptions().on(dev));
   CYCLONE_CALL(dev, batch_norm_apply, x.data<float>(), p.n, p.c, p.s, mean.data<float>(), invstd.data<float>(),
-               ptr_or_null(w), ptr_or_null(b), relu, y.data<float>());
+               ptr_or_null(w), ptr_or_null(b), ptr_or_null(residual), relu, y.data<float>());
   return y;
 }
 

@@ -136,14 +136,17 @@ TEST_CASE("batch norm stats, apply and backward: CUDA (channels split over block
 
     for (bool affine : {false, true}) {
       for (bool relu : {false, true}) {
-        std::vector<float> want(total);
-        cpu::batch_norm_apply(x.data(), n, c, s, mean.data(), invstd.data(), affine ? w.data() : nullptr,
-                              affine ? b.data() : nullptr, relu, want.data());
-        auto got = garbage(total);
-        gpu::batch_norm_apply(xd.get(), n, c, s, meand.get(), invstdd.get(), affine ? wd.get() : nullptr,
-                              affine ? bd.get() : nullptr, relu, got.get());
-        INFO("apply affine " << affine << " relu " << relu);
-        check_close(got.host(), want, 1e-5, 1e-5);
+        for (bool with_residual : {false, true}) {
+          std::vector<float> want(total);
+          const float* r = with_residual ? dy.data() : nullptr;  // any [n, c, s] values
+          cpu::batch_norm_apply(x.data(), n, c, s, mean.data(), invstd.data(), affine ? w.data() : nullptr,
+                                affine ? b.data() : nullptr, r, relu, want.data());
+          auto got = garbage(total);
+          gpu::batch_norm_apply(xd.get(), n, c, s, meand.get(), invstdd.get(), affine ? wd.get() : nullptr,
+                                affine ? bd.get() : nullptr, with_residual ? dyd.get() : nullptr, relu, got.get());
+          INFO("apply affine " << affine << " relu " << relu << " residual " << with_residual);
+          check_close(got.host(), want, 1e-5, 1e-5);
+        }
       }
       for (bool train : {false, true}) {
         std::vector<float> want(total);

@@ -127,7 +127,7 @@ TEST_CASE("batch_norm_apply: affine, no affine, and the fused ReLU") {
     for (bool relu : {false, true}) {
       std::vector<float> y(x.size(), NAN), want(x.size());
       cpu::batch_norm_apply(x.data(), n, c, s, mean.data(), invstd.data(), affine ? weight.data() : nullptr,
-                            affine ? bias.data() : nullptr, relu, y.data());
+                            affine ? bias.data() : nullptr, nullptr, relu, y.data());
       for (int64_t i = 0; i < n * c * s; ++i) {
         const int64_t ch = (i / s) % c;
         double v = (x[i] - mean[ch]) * static_cast<double>(invstd[ch]);

@@ -170,6 +170,9 @@ TEST_CASE("gradcheck: conv2d, batch_norm, pooling, losses, pad, linear") {
                    {leaf({3, 2, 3, 3}, 6, -2, 2), leaf({2}, 7, 0.5, 1.5), leaf({2}, 8)}, loose);
   expect_gradcheck([](auto& in) { return F::batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 1e-5, true); },
                    {leaf({4, 3}, 9, -2, 2)}, loose);
+  // relu(bn(x) + residual), the fused ResNet block tail: gradients for x, weight, bias and the residual.
+  expect_gradcheck([](auto& in) { return F::batch_norm(in[0], Tensor(), Tensor(), in[1], in[2], true, 0.1, 1e-5, true, in[3]); },
+                   {leaf({3, 2, 3, 3}, 21, -2, 2), leaf({2}, 22, 0.5, 1.5), leaf({2}, 23), leaf({3, 2, 3, 3}, 24)}, loose);
   expect_gradcheck([](auto& in) { return F::max_pool2d(in[0], F::Pool2dOptions::square(3, 2, 1)); }, {leaf({1, 2, 5, 5}, 10)});
   expect_gradcheck([](auto& in) { return F::avg_pool2d(in[0], F::Pool2dOptions::square(3, 2, 1)); }, {leaf({1, 2, 5, 5}, 11)});
   expect_gradcheck([](auto& in) { return F::adaptive_avg_pool2d(in[0], 2, 3); }, {leaf({1, 2, 5, 7}, 12)});
@@ -179,6 +182,21 @@ TEST_CASE("gradcheck: conv2d, batch_norm, pooling, losses, pad, linear") {
   expect_gradcheck([](auto& in) { return F::mse_loss(in[0], in[1]); }, {leaf({5}, 15), leaf({5}, 16)});
   expect_gradcheck([](auto& in) { return F::pad(in[0], {1, 0, 0, 2}); }, {leaf({2, 2, 2}, 17)});
   expect_gradcheck([](auto& in) { return F::linear(in[0], in[1], in[2]); }, {leaf({3, 4}, 18), leaf({2, 4}, 19), leaf({2}, 20)});
+}
+
+TEST_CASE("batch_norm with a residual: relu(bn(x) + residual), bit for bit the three ops it fuses") {
+  const Tensor x = leaf({4, 3, 5, 5}, 31, -2, 2), r = leaf({4, 3, 5, 5}, 32), w = leaf({3}, 33, 0.5, 1.5), b = leaf({3}, 34);
+  for (bool training : {true, false}) {
+    INFO("training " << training);
+    const Tensor mean = zeros({3}), var = ones({3});
+    const Tensor fused = F::batch_norm(x, mean, var, w, b, training, 0.1, 1e-5, true, r);
+    const Tensor mean2 = zeros({3}), var2 = ones({3});
+    const Tensor three = relu(add(F::batch_norm(x, mean2, var2, w, b, training), r));
+    CHECK(fused.to_vector() == three.to_vector());
+    CHECK(mean.to_vector() == mean2.to_vector());
+  }
+  CHECK_THROWS_WITH(F::batch_norm(x, Tensor(), Tensor(), w, b, true, 0.1, 1e-5, true, leaf({4, 3, 5, 4}, 35)),
+                    doctest::Contains("residual [4, 3, 5, 4]"));
 }
 
 TEST_CASE("accuracy counts argmax matches") {

@@ -135,15 +135,17 @@ void batch_norm_stats(const float* x, int64_t n, int64_t c, int64_t s, double ep
 }
 
 void batch_norm_apply(const float* x, int64_t n, int64_t c, int64_t s, const float* mean, const float* invstd,
-                      const float* weight, const float* bias, bool relu, float* y) {
+                      const float* weight, const float* bias, const float* residual, bool relu, float* y) {
   parallel_for(n * c, plane_grain(s), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t ch = p % c;
       const float mu = mean[ch], scale = invstd[ch] * (weight ? weight[ch] : 1.f), shift = bias ? bias[ch] : 0.f;
       const float* xp = x + p * s;
+      const float* rp = residual ? residual + p * s : nullptr;
       float* yp = y + p * s;
       for (int64_t k = 0; k < s; ++k) {
-        const float v = (xp[k] - mu) * scale + shift;
+        float v = (xp[k] - mu) * scale + shift;
+        if (rp) v += rp[k];  // rounded as the separate add it replaces
         yp[k] = relu ? std::max(v, 0.f) : v;
       }
     }

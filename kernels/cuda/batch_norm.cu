@@ -1,10 +1,12 @@
 // CUDA batch normalisation over [n, c, s] (s = h*w), the elementwise half: apply
-// (with an optional ReLU) and the input gradient; CPU reference in
+// (with an optional residual add and ReLU: a ResNet block's tail in one pass)
+// and the input gradient; CPU reference in
 // kernels/cpu/batch_norm.cpp. The statistics and backward sums are in
 // batch_norm_reduce.cu.
 //   Grid-stride loops, one thread per element, 32-bit index math when the
 //   tensor allows it.
-// Napkin bytes per element: apply 8, backward_input 12.
+// Napkin bytes per element: apply 8 (12 with the residual, against 8 + 12 + 8 for
+// apply, add and relu as three passes), backward_input 12.
 #include <cstdint>
 
 #include "kernels/cuda/check.h"
@@ -20,13 +22,14 @@ constexpr int kThreads = 256;
 template <class Index>
 __global__ void apply_kernel(const float* x, Index total, Index c, Index s,
                              const float* __restrict__ mean, const float* __restrict__ invstd,
-                             const float* __restrict__ weight, const float* __restrict__ bias, bool relu,
-                             float* y) {  // y may alias x
+                             const float* __restrict__ weight, const float* __restrict__ bias,
+                             const float* residual, bool relu, float* y) {  // y may alias x or residual
   for (Index i = Index(blockIdx.x) * Index(blockDim.x) + Index(threadIdx.x); i < total;
        i += Index(blockDim.x) * Index(gridDim.x)) {
     const Index ch = (i / s) % c;
     const float scale = invstd[ch] * (weight ? weight[ch] : 1.f), shift = bias ? bias[ch] : 0.f;
-    const float v = (x[i] - mean[ch]) * scale + shift;
+    float v = (x[i] - mean[ch]) * scale + shift;
+    if (residual) v = __fadd_rn(v, residual[i]);
     y[i] = (relu && v < 0.f) ? 0.f : v;
   }
 }
@@ -55,15 +58,15 @@ bool fits_int32(int64_t total) { return total < (int64_t(1) << 30); }
 }  // namespace
 
 void batch_norm_apply(const float* x, int64_t n, int64_t c, int64_t s, const float* mean, const float* invstd,
-                      const float* weight, const float* bias, bool relu, float* y) {
+                      const float* weight, const float* bias, const float* residual, bool relu, float* y) {
   const int64_t total = n * c * s;
   if (total <= 0) return;
   if (fits_int32(total)) {
     launch<apply_kernel<int32_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, 
-        x, int32_t(total), int32_t(c), int32_t(s), mean, invstd, weight, bias, relu, y);
+        x, int32_t(total), int32_t(c), int32_t(s), mean, invstd, weight, bias, residual, relu, y);
   } else {
     launch<apply_kernel<int64_t>>({blocks_for(total, kThreads), kThreads, 0, stream()}, x, total, c, s, mean, invstd,
-                                                                                 weight, bias, relu, y);
+                                  weight, bias, residual, relu, y);
   }
   CYCLONE_CUDA_LAUNCH_CHECK();
 }

@@ -17,15 +17,15 @@ BasicBlock::BasicBlock(int64_t in_planes, int64_t planes, int64_t stride)
   conv2 = register_module("conv2", std::make_shared<Conv2d>(planes, planes, 3, 1, 1, false));
   bn2 = register_module("bn2", std::make_shared<BatchNorm2d>(planes));
   bn1->fuse_relu = true;  // relu(bn1(conv1(x))) in one kernel
+  bn2->fuse_relu = true;  // relu(bn2(conv2(h)) + shortcut) in one kernel
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = bn2->forward(conv2->forward(bn1->forward(conv1->forward(x))));
   Tensor shortcut = x;
   if (shortcut_a_) {
     shortcut = functional::pad(x.slice(2, 0, x.size(2), 2).slice(3, 0, x.size(3), 2), {0, 0, 0, 0, pad_, pad_});
   }
-  return relu(add(out, shortcut));
+  return bn2->forward(conv2->forward(bn1->forward(conv1->forward(x))), shortcut);
 }
 
 ResNetCifar::ResNetCifar(int64_t n, int64_t num_classes) : classes_(num_classes) {
