@@ -2,7 +2,8 @@
 // the Learner's own step (train::train_step): zero_grad, forward, cross-entropy,
 // backward and (optionally) an SGD step, on one fixed random batch; and inference
 // forwards in eval mode. Host clock with a device sync before and after each step, so
-// launch overhead counts. Used by bench_train_cpu and bench_resnet20.
+// launch overhead counts; on CUDA optionally through a CUDA graph (train/step_graph.h).
+// Used by bench_train_cpu and bench_resnet20.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,7 @@
 #include "optim/sgd.h"
 #include "tensor/device.h"
 #include "tensor/rng.h"
+#include "train/step_graph.h"
 #include "train/train_step.h"
 
 namespace cyclone::bench {
@@ -30,6 +32,7 @@ struct TrainBenchConfig {
   int warmup = 2;
   int steps = 5;
   bool optimizer_step = true;  // false: forward + backward only
+  bool cuda_graph = false;      // CUDA: forward + backward replayed from a graph (train/step_graph.h)
   uint64_t seed = 0;
 };
 
@@ -37,6 +40,8 @@ struct TrainBenchResult {
   Stats time;
   double first_loss = 0, last_loss = 0;
   bool optimizer_step = true;
+  int64_t graph_replays = 0;  // with cuda_graph: the steps replayed from the graph
+  std::string graph_note;     // why the steps ran without a graph, if they did
   // "ok" when the losses are finite and, with SGD steps, training on the one batch
   // lowered the loss; without them, the loss must not move (same weights, same batch).
   std::string check() const {
@@ -97,12 +102,17 @@ inline TrainBenchResult time_train_steps(const TrainBenchConfig& cfg) {
   ts.forward = [&model](const Tensor& x) { return model->forward(x); };
   ts.optimizer = &opt;
   ts.parts = cfg.optimizer_step ? train::StepParts::all : train::StepParts::no_update;
+  // One eager warm-up step, then the capture (cfg.warmup >= 2 keeps both out of the timing).
+  train::StepGraph graph(1);
+  if (cfg.cuda_graph && cfg.device.is_cuda()) ts.graph = &graph;
   TrainBenchResult r;
   r.optimizer_step = cfg.optimizer_step;
   Tensor first, last;
   r.time = time_calls([&] { return train::train_step(ts, b.x, b.y); }, cfg, first, last);
   r.first_loss = first.item();
   r.last_loss = last.item();
+  r.graph_replays = graph.replays();
+  r.graph_note = graph.disabled_reason();
   return r;
 }
 
