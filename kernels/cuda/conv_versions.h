@@ -10,6 +10,11 @@
 //       the autotuner only where allow_tf32_conv (kernels/cuda/math_mode.h).
 //   v4: v2 on the TF32 tensor cores (mma.sync m16n8k8), the same error bound as v3
 //       (kernels/cuda/conv_igemm_tf32.cuh); offered where allow_tf32_conv.
+// Layout: every version reads and writes cyclone's NCHW tensors as they are, with no
+// transpose. The implicit GEMMs walk pixels with consecutive threads, which NCHW keeps
+// contiguous (stride 1); an NHWC version would walk channels instead, at the price of a
+// layout change around every conv for the elementwise and batch-norm kernels. The
+// autotuner is where such a version would be judged.
 // v1 and v2 are fp32 throughout and agree up to the order of the sums. Every version
 // takes the contract's workspace, conv2d_workspace_size(s) floats (sized for v1).
 #pragma once
