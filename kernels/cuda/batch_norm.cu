@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/index_walk.cuh"
 #include "kernels/cuda/launch.h"
 #include "kernels/nn_contract.h"
 
@@ -52,8 +53,6 @@ __global__ void backward_input_kernel(const float* dy, const float* x, Index tot
     }
   }
 }
-
-bool fits_int32(int64_t total) { return total < (int64_t(1) << 30); }
 
 }  // namespace
 

@@ -185,16 +185,6 @@ __global__ void merge_grad_sums_kernel(const GradSums* __restrict__ partial, int
 // Every plane of s floats starts 16-byte aligned, so the channel can be read as float4.
 bool vectorizable(int64_t s, const float* p) { return s % 4 == 0 && reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-int sm_count() {
-  static const int count = [] {
-    int device = 0, v = 0;
-    CYCLONE_CUDA_CHECK(cudaGetDevice(&device));
-    CYCLONE_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, device));
-    return std::max(v, 1);
-  }();
-  return count;
-}
-
 // Planes per block: about four blocks per SM over all channels, each block at least
 // kMinBlockElements elements (or one whole plane).
 int64_t planes_per_block(int64_t n, int64_t c, int64_t s) {

@@ -15,6 +15,8 @@ namespace cyclone::kernels::cuda {
 
 // The stream all of cyclone's kernels and copies run on.
 cudaStream_t stream();
+// The current device's SM count (at least 1), read once: for sizing grids that fill the device.
+int sm_count();
 
 // Grid size for n elements at `threads` per block, capped for grid-stride loops.
 inline unsigned blocks_for(int64_t n, int threads = 256) {

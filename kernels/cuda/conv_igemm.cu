@@ -35,10 +35,13 @@ igemm::Geometry geometry_of(const ConvShape& s) {
 
 unsigned tiles(int size, int tile) { return static_cast<unsigned>((size + tile - 1) / tile); }
 
-// Launches Kernel<BM> for BM the smallest of 16, 32, 64 that holds m rows (64 for anything larger).
+// BM: the smallest of 16, 32, 64 that holds m rows (64 for anything larger).
+int block_rows(int m) { return m <= 16 ? 16 : m <= 32 ? 32 : 64; }
+
+// Launches Kernel<block_rows(m)>.
 template <class Pass, template <int> class Kernel>
 void launch_rows(const Pass& pass, int bn, int groups, int splits, int k_per_split) {
-  const int bm = pass.m <= 16 ? 16 : pass.m <= 32 ? 32 : 64;
+  const int bm = block_rows(pass.m);
   const dim3 grid(tiles(pass.n, bn), tiles(pass.m, bm), static_cast<unsigned>(groups * splits));
   const LaunchShape shape{grid, igemm::kThreads, 0, stream()};
   if (bm == 16) launch<Kernel<16>::kernel>(shape, pass, splits, k_per_split);
@@ -70,18 +73,6 @@ void launch_pass(const Pass& pass, bool tf32, int groups, int splits, int k_per_
   } else {
     launch_rows<Pass, Fp32Kernel<Pass, BN, BK>::template Rows>(pass, BN, groups, splits, k_per_split);
   }
-}
-
-int block_rows(int m) { return m <= 16 ? 16 : m <= 32 ? 32 : 64; }
-
-int sm_count() {
-  static const int count = [] {
-    int device = 0, n = 0;
-    CYCLONE_CUDA_CHECK(cudaGetDevice(&device));
-    CYCLONE_CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device));
-    return std::max(n, 1);
-  }();
-  return count;
 }
 
 // dw[g][o][q] = sum over slices of partial[g][slice][o][q], in slice order.

@@ -1,5 +1,6 @@
 // CUDA runtime services (see kernels/cuda_runtime.h): devices, the stream,
 // raw memory for the caching allocator, and host<->device copies.
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -79,6 +80,16 @@ cudaStream_t stream() {
     return st;
   }();
   return s;
+}
+
+int sm_count() {
+  static const int count = [] {
+    int device = 0, n = 0;
+    CYCLONE_CUDA_CHECK(cudaGetDevice(&device));
+    CYCLONE_CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device));
+    return std::max(n, 1);
+  }();
+  return count;
 }
 
 void* raw_malloc(size_t bytes) {
