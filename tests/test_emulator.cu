@@ -15,33 +15,15 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda_runtime.h"
+#include "test_emulator_helpers.h"
 
 using cyclone::kernels::cuda::launch;
 namespace emu = cyclone::emu;
+using cyclone::test::contains;
+using cyclone::test::DeviceArray;
+using cyclone::test::run_and_take_error;
 
 namespace {
-
-// A device array of n T, freed on scope exit; filled with 0xFF (NaN) by the emulator.
-template <class T>
-struct DeviceArray {
-  explicit DeviceArray(size_t count) : n(count) { CYCLONE_CUDA_CHECK(cudaMalloc(&p, n * sizeof(T))); }
-  ~DeviceArray() { cudaFree(p); }
-  std::vector<T> host() const {
-    std::vector<T> h(n);
-    CYCLONE_CUDA_CHECK(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
-    return h;
-  }
-  T* p = nullptr;
-  size_t n;
-};
-
-// Runs the queued work and returns the sticky error's message ("" if none), clearing it.
-std::string run_and_take_error() {
-  (void)cudaDeviceSynchronize();
-  return emu::take_sticky_error();
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Tests that name the thread a check reports run the threads in forward order
 // (CYCLONE_EMU_ORDER may set another for the whole run).

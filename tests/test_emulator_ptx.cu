@@ -11,30 +11,15 @@
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/ptx.h"
+#include "test_emulator_helpers.h"
 
 using namespace cyclone::kernels::cuda;
 namespace emu = cyclone::emu;
+using cyclone::test::contains;
+using cyclone::test::DeviceArray;
+using cyclone::test::run_and_take_error;
 
 namespace {
-
-template <class T>
-struct DeviceArray {
-  explicit DeviceArray(size_t count) : n(count) { CYCLONE_CUDA_CHECK(cudaMalloc(&p, n * sizeof(T))); }
-  ~DeviceArray() { cudaFree(p); }
-  std::vector<T> host() const {
-    std::vector<T> h(n);
-    CYCLONE_CUDA_CHECK(cudaMemcpy(h.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
-    return h;
-  }
-  T* p = nullptr;
-  size_t n;
-};
-
-std::string run_and_take_error() {
-  (void)cudaDeviceSynchronize();
-  return emu::take_sticky_error();
-}
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Reads its cp.async destination too early: before any wait (early = 0, into out[32..]), or
 // after a wait_group 1 that leaves the copy's group, the newest, pending (early = 1); with
